@@ -1,0 +1,149 @@
+"""Django admin for every model. Versioned content is read-only here: it changes through files."""
+
+from django.contrib import admin
+
+from . import models
+
+
+class ReadOnlyContentAdmin(admin.ModelAdmin):
+    """Content comes from exercises/ and rubrics/ via sync_content; editing rows would fork it."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.Competency)
+class CompetencyAdmin(admin.ModelAdmin):
+    list_display = ["slug", "name", "order"]
+    search_fields = ["slug", "name"]
+
+
+class RubricLevelInline(admin.TabularInline):
+    model = models.RubricLevel
+    extra = 0
+
+
+class RubricDimensionInline(admin.TabularInline):
+    model = models.RubricDimension
+    extra = 0
+
+
+@admin.register(models.Rubric)
+class RubricAdmin(ReadOnlyContentAdmin):
+    list_display = ["slug", "version", "title", "is_current", "created_at"]
+    list_filter = ["is_current"]
+    search_fields = ["slug", "title"]
+    inlines = [RubricLevelInline, RubricDimensionInline]
+
+
+@admin.register(models.RubricLevel)
+class RubricLevelAdmin(ReadOnlyContentAdmin):
+    list_display = ["rubric", "score", "label", "bar"]
+
+
+@admin.register(models.RubricDimension)
+class RubricDimensionAdmin(ReadOnlyContentAdmin):
+    list_display = ["rubric", "slug", "title", "weight"]
+
+
+@admin.register(models.RubricDescriptor)
+class RubricDescriptorAdmin(ReadOnlyContentAdmin):
+    list_display = ["dimension", "level"]
+
+
+@admin.register(models.Question)
+class QuestionAdmin(ReadOnlyContentAdmin):
+    list_display = ["slug", "version", "kind", "title", "rubric", "is_current", "source_path"]
+    list_filter = ["kind", "is_current", "competencies"]
+    search_fields = ["slug", "title"]
+
+
+@admin.register(models.QuestionFiles)
+class QuestionFilesAdmin(ReadOnlyContentAdmin):
+    list_display = ["question"]
+
+
+class SectionInline(admin.TabularInline):
+    model = models.Section
+    extra = 0
+
+
+@admin.register(models.Track)
+class TrackAdmin(ReadOnlyContentAdmin):
+    list_display = ["slug", "version", "title", "is_current", "created_at"]
+    list_filter = ["is_current"]
+    inlines = [SectionInline]
+
+
+@admin.register(models.Section)
+class SectionAdmin(ReadOnlyContentAdmin):
+    list_display = ["track", "order", "title", "time_limit_minutes"]
+
+
+@admin.register(models.SectionQuestion)
+class SectionQuestionAdmin(ReadOnlyContentAdmin):
+    list_display = ["section", "order", "question", "weight"]
+
+
+@admin.register(models.Candidate)
+class CandidateAdmin(admin.ModelAdmin):
+    list_display = ["code", "full_name", "email", "created_at"]
+    search_fields = ["code", "full_name", "email"]
+    readonly_fields = ["code", "created_by", "created_at"]
+
+
+@admin.register(models.Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["id", "candidate", "track", "expires_at", "revoked_at", "created_at"]
+    list_filter = ["track"]
+    readonly_fields = ["nonce", "created_by", "created_at"]
+    raw_id_fields = ["candidate"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            import secrets
+
+            obj.nonce = secrets.token_urlsafe(24)
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(models.Attempt)
+class AttemptAdmin(admin.ModelAdmin):
+    list_display = ["id", "invitation", "track", "status", "started_at", "deadline_at", "submitted_at"]
+    list_filter = ["status", "track"]
+    readonly_fields = ["invitation", "track", "started_at", "submitted_at", "submit_reason"]
+
+
+@admin.register(models.Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ["attempt", "question", "revision", "updated_at"]
+    readonly_fields = ["attempt", "question", "body", "revision"]
+
+
+@admin.register(models.Submission)
+class SubmissionAdmin(ReadOnlyContentAdmin):
+    list_display = ["attempt", "question", "revision", "content_hash", "created_at"]
+
+
+class DimensionScoreInline(admin.TabularInline):
+    model = models.DimensionScore
+    extra = 0
+
+
+@admin.register(models.Scorecard)
+class ScorecardAdmin(admin.ModelAdmin):
+    list_display = ["attempt", "interviewer", "status", "recommendation", "submitted_at"]
+    list_filter = ["status", "recommendation"]
+    inlines = [DimensionScoreInline]
+
+
+@admin.register(models.DimensionScore)
+class DimensionScoreAdmin(admin.ModelAdmin):
+    list_display = ["scorecard", "question", "dimension", "level"]

@@ -1,0 +1,5 @@
+"""Run files under limits and return a verdict. Plain Python: nothing here imports Django."""
+
+from .detect import BackendChoice, docker_engine_available, resolve_backend
+
+__all__ = ["BackendChoice", "docker_engine_available", "resolve_backend"]

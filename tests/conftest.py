@@ -1,0 +1,55 @@
+"""Shared fixtures. Real services are required under CI=true: a missing one fails, never skips."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests import minimal_content
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "artifacts"))
+
+
+def require_service(name: str, available: bool, why: str) -> None:
+    """Skip locally when a real service is missing; fail under CI, where .ci/run must provide it."""
+    if available:
+        return
+    message = f"{name} is required but not available: {why}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: .ci/run must start it)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def content_root(tmp_path: Path) -> Path:
+    """A small, valid content tree (exercises/ + rubrics/) that tests may break on purpose."""
+    minimal_content.write(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def real_content_copy(tmp_path: Path) -> Path:
+    """A copy of the shipped content, for tests that change files and re-sync."""
+    for name, src in (("exercises", settings.CONTENT_EXERCISES_DIR), ("rubrics", settings.CONTENT_RUBRICS_DIR)):
+        shutil.copytree(src, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    return tmp_path
+
+
+@pytest.fixture
+def synced_content(db):
+    """The shipped track, loaded through the real sync service."""
+    from assessments.services import content_sync
+
+    bundle, _ = content_sync()
+    return bundle
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

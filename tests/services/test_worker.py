@@ -1,0 +1,92 @@
+"""A real Celery worker process round-trips a task: over Redis (production) and the embedded broker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from celery import Celery
+
+from tests.conftest import require_service
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _redis_available() -> tuple[bool, str]:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        return True, ""
+    except Exception as exc:
+        return False, f"{REDIS_URL}: {exc}"
+
+
+def _start_worker(env_overrides: dict[str, str], log: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
+    env.update({"DJANGO_SETTINGS_MODULE": "webapp.settings_test", **env_overrides})
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", "default", "--pool", "solo",
+         "--without-gossip", "--without-mingle", "-l", "INFO"],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def _round_trip(client: Celery, proc: subprocess.Popen, log: Path) -> dict:
+    result = client.send_task("webapp.ping", args=["hello"], queue="default")
+    try:
+        return result.get(timeout=60)
+    except Exception:
+        pytest.fail(f"worker (exit={proc.poll()}) did not answer; log:\n{log.read_text()[-4000:]}")
+
+
+def test_task_round_trip_through_redis_and_a_real_worker(tmp_path):
+    ok, why = _redis_available()
+    require_service("Redis", ok, why)
+    proc = _start_worker({"CELERY_BROKER_URL": REDIS_URL, "CELERY_RESULT_BACKEND": REDIS_URL}, tmp_path / "w.log")
+    client = Celery(broker=REDIS_URL, backend=REDIS_URL)
+    try:
+        reply = _round_trip(client, proc, tmp_path / "w.log")
+    finally:
+        _stop(proc)
+        client.close()
+    assert reply["value"] == "hello"
+    assert reply["pid"] == proc.pid  # answered by the worker process, not in this one
+
+
+def test_embedded_filesystem_broker_runs_a_real_worker(tmp_path):
+    var = tmp_path / "var"
+    results = tmp_path / "results"
+    results.mkdir()
+    proc = _start_worker({"INTERVIEW_TRACK_VAR_DIR": str(var), "CELERY_RESULT_BACKEND": f"file://{results}"},
+                         tmp_path / "w.log")
+    queue = var / "broker" / "queue"
+    for _ in range(50):  # the worker's settings create the broker folders
+        if queue.is_dir():
+            break
+        time.sleep(0.1)
+    client = Celery(broker="filesystem://", backend=f"file://{results}")
+    client.conf.broker_transport_options = {"data_folder_in": str(queue), "data_folder_out": str(queue),
+                                            "processed_folder": str(var / "broker" / "processed")}
+    try:
+        reply = _round_trip(client, proc, tmp_path / "w.log")
+    finally:
+        _stop(proc)
+        client.close()
+    assert reply["value"] == "hello" and reply["pid"] == proc.pid

@@ -1,0 +1,14 @@
+"""Test settings: the production settings plus what only tests want (a key, a fast hasher)."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789")
+os.environ.setdefault("DJANGO_SECURE_COOKIES", "false")
+
+from webapp.settings import *  # noqa: E402,F403
+
+# Hashing cost is not what tests measure.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+ALLOWED_HOSTS = ["*"]
