@@ -30,12 +30,17 @@ def browser_page():
             yield page
         finally:
             browser.close()
+            # ORM calls made while Playwright's loop runs get their own connection (Django keys
+            # connections by async context); close it here or it blocks dropping the test database.
+            from django.db import connections
+
+            connections.close_all()
 
 
-def test_interviewer_logs_in_and_reads_guidance(browser_page, live_server, synced_content, artifacts_dir):
+def test_interviewer_logs_in_and_reads_guidance(browser_page, app_server, synced_content, artifacts_dir):
     UserFactory(username="ivy", role=roles.INTERVIEWER)
     page = browser_page
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{app_server.url}/")
     assert "/login/" in page.url
     page.get_by_label("Username").fill("ivy")
     page.get_by_label("Password").fill("wrong password")
@@ -43,6 +48,7 @@ def test_interviewer_logs_in_and_reads_guidance(browser_page, live_server, synce
     assert page.get_by_role("alert").inner_text().startswith("Your username and password didn't match")
     page.get_by_label("Password").fill("pw-for-tests-only")
     page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Tracks").wait_for()
     page.screenshot(path=str(artifacts_dir / "home.png"), full_page=True)
     page.get_by_role("link", name="Advanced ML & Speech ML Engineering").click()
     page.get_by_role("heading", name="System design").wait_for()
@@ -54,4 +60,5 @@ def test_interviewer_logs_in_and_reads_guidance(browser_page, live_server, synce
     assert "def training_step" in page.content()
     page.screenshot(path=str(artifacts_dir / "question.png"), full_page=True)
     page.get_by_role("button", name="Log out").click()
-    assert "/login/" in page.url
+    page.wait_for_url("**/login/")
+    page.get_by_role("heading", name="Log in").wait_for()
