@@ -7,6 +7,7 @@ the list is empty.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections.abc import Iterable
@@ -19,8 +20,9 @@ import yaml
 KINDS = ("coding", "design", "live", "written")
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 IGNORED_NAMES = {"__pycache__", ".pytest_cache", ".DS_Store", ".ruff_cache"}
-MAX_FILE_BYTES = 1_000_000
-MAX_QUESTION_BYTES = 5_000_000
+MAX_FILE_BYTES = 2_000_000
+MAX_QUESTION_BYTES = 12_000_000
+BINARY_DIRS = ("bench/", "tests/")  # audio and other data; everything else must be UTF-8 text
 MIN_WRONG_VARIANTS = 4
 MIN_RIGHT_VARIANTS = 2
 
@@ -92,7 +94,7 @@ class QuestionSpec:
     guidance: dict[str, list[str]]
     prompt_md: str
     coding: dict[str, Any] | None
-    files: dict[str, str]
+    files: dict[str, str | dict[str, str]]  # text, or {"b64": ...} for binary data
     starter_files: dict[str, str]
     content_hash: str = ""  # files_hash combined with the rubric's hash, set once rubrics are known
 
@@ -416,12 +418,16 @@ def load_question(folder: Path, exercises_dir: Path, competencies: set[str], rub
             if not prompt_md:
                 issues.append(ContentIssue(_rel(prompt_path, exercises_dir), None, "is empty"))
     raw_files = _read_tree(folder, exercises_dir, issues)
-    files: dict[str, str] = {}
+    files: dict[str, str | dict[str, str]] = {}
     for name, blob in raw_files.items():
         try:
             files[name] = blob.decode("utf-8")
         except UnicodeDecodeError:
-            issues.append(ContentIssue(_rel(folder / name, exercises_dir), None, "is not valid UTF-8 text"))
+            if name.startswith(BINARY_DIRS):
+                files[name] = {"b64": base64.b64encode(blob).decode()}
+            else:
+                issues.append(ContentIssue(_rel(folder / name, exercises_dir), None,
+                                           "is not valid UTF-8 text (binary data belongs under bench/ or tests/)"))
     coding = None
     starter_files: dict[str, str] = {}
     if kind == "coding":
@@ -445,7 +451,7 @@ def load_question(folder: Path, exercises_dir: Path, competencies: set[str], rub
 
 def _validate_coding(r: _Reader, raw: Any, folder: Path, files: dict[str, str]) -> tuple[dict, dict[str, str]]:
     c = r.mapping(raw, "coding", required={"entrypoint", "resources"},
-                  optional={"language", "requirements", "scoring"})
+                  optional={"language", "requirements", "scoring", "benchmarks"})
     language = c.get("language", "python")
     if language != "python":
         r.error("coding.language", f"only 'python' is supported (got {language!r})")
@@ -466,6 +472,7 @@ def _validate_coding(r: _Reader, raw: Any, folder: Path, files: dict[str, str]) 
     if not isinstance(resources["gpu"], bool):
         r.error("coding.resources.gpu", f"must be true or false (got {resources['gpu']!r})")
     requirements = r.string_list(c, "requirements", "coding.requirements")
+    benchmarks = _validate_benchmarks(r, c.get("benchmarks", {}), files)
     scoring_raw = c.get("scoring", {"hidden_tests": 1.0})
     scoring: dict[str, float] = {}
     if not isinstance(scoring_raw, dict) or not scoring_raw:
@@ -474,6 +481,8 @@ def _validate_coding(r: _Reader, raw: Any, folder: Path, files: dict[str, str]) 
         for key in scoring_raw:
             if key not in {"hidden_tests", "latency", "wer"}:
                 r.error(f"coding.scoring.{key}", "is not a known score part (hidden_tests, latency, wer)")
+            elif key != "hidden_tests" and key not in benchmarks:
+                r.error(f"coding.scoring.{key}", "weights a benchmark that coding.benchmarks does not declare")
             else:
                 scoring[key] = r.number(scoring_raw, key, f"coding.scoring.{key}", 0, 100, 0)
         if scoring and not any(w > 0 for w in scoring.values()):
@@ -492,8 +501,55 @@ def _validate_coding(r: _Reader, raw: Any, folder: Path, files: dict[str, str]) 
         if count < minimum:
             r.error("coding", f"variants/{kind}/ needs at least {minimum} solution files (found {count})")
     config = {"language": "python", "entrypoint": entry, "resources": resources, "requirements": requirements,
-              "scoring": scoring}
+              "scoring": scoring, "benchmarks": benchmarks}
     return config, starter
+
+
+_BENCH_FIELDS = {
+    "latency": ({"callable", "inputs", "max_ratio"}, {"warmup", "repeats", "atol", "rtol"}),
+    "wer": ({"callable", "manifest", "domain_terms", "thresholds"}, {"normalizer", "general_slice"}),
+}
+_WER_THRESHOLDS = {"max_general_wer_ratio", "min_domain_term_recall", "max_false_alarm_rate"}
+
+
+def _validate_benchmarks(r: _Reader, raw: Any, files: dict) -> dict:
+    if not raw:
+        return {}
+    if not isinstance(raw, dict):
+        r.error("coding.benchmarks", "must map benchmark names (latency, wer) to their settings")
+        return {}
+    out = {}
+    for name, cfg in raw.items():
+        where = f"coding.benchmarks.{name}"
+        if name not in _BENCH_FIELDS:
+            r.error(where, "is not a known benchmark (latency, wer)")
+            continue
+        required, optional = _BENCH_FIELDS[name]
+        cfg = r.mapping(cfg, where, required=required, optional=optional)
+        if not isinstance(cfg.get("callable"), str) or not cfg.get("callable", "").isidentifier():
+            r.error(f"{where}.callable", "must name a function of the entrypoint module")
+        for key in ("inputs", "manifest", "domain_terms"):
+            if key in cfg:
+                rel = str(cfg[key]).partition(":")[0]
+                if not rel.startswith("bench/"):
+                    r.error(f"{where}.{key}", f"must point into bench/ (got {cfg[key]!r})")
+                elif rel not in files:
+                    r.error(f"{where}.{key}", f"{rel} does not exist in the exercise folder")
+        if name == "latency":
+            if "inputs" in cfg and ":" not in str(cfg["inputs"]):
+                r.error(f"{where}.inputs", "must be 'bench/<file>.py:<function>'")
+            r.number(cfg, "max_ratio", f"{where}.max_ratio", 1.0, 100, 2.0)
+            r.integer(cfg, "repeats", f"{where}.repeats", 5, 1000)
+            r.integer(cfg, "warmup", f"{where}.warmup", 0, 100)
+        if name == "wer":
+            if cfg.get("normalizer", "basic") != "basic":
+                r.error(f"{where}.normalizer", f"must be 'basic' (got {cfg.get('normalizer')!r})")
+            th = r.mapping(cfg.get("thresholds", {}), f"{where}.thresholds", required=set(), optional=_WER_THRESHOLDS)
+            for key in th:
+                if key in _WER_THRESHOLDS:
+                    r.number(th, key, f"{where}.thresholds.{key}", 0, 100, 1.0)
+        out[name] = cfg
+    return out
 
 
 def load_track(path: Path, exercises_dir: Path, questions: dict[str, QuestionSpec],

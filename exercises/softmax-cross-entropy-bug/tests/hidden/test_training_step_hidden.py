@@ -1,15 +1,18 @@
-"""Hidden tests for training_step (softmax-cross-entropy-bug)."""
+"""Hidden tests for training_step (softmax-cross-entropy-bug).
 
-import copy
+These run in the harness. training_step needs a live model, so tests/driver.py (in the candidate
+process) rebuilds each model from the weights sent here, calls training_step, runs backward and
+reports plain values. Every expected value is computed HERE, on the harness's own copy of the model.
+"""
+
 import math
-import warnings
 
 import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from solution import training_step
+from driver import overfit_one_batch, step_report
 
 
 def make_mlp(D, C, seed, dtype=torch.float32):
@@ -25,25 +28,6 @@ def make_batch(B, D, C, seed, dtype=torch.float32):
     }
 
 
-def reference_loss(model, batch):
-    return F.cross_entropy(model(batch["features"]), batch["labels"])
-
-
-def grads_of(model):
-    return {n: p.grad.detach().clone() for n, p in model.named_parameters()}
-
-
-class CountingModel(nn.Module):
-    def __init__(self, inner):
-        super().__init__()
-        self.inner = inner
-        self.inputs = []
-
-    def forward(self, x):
-        self.inputs.append(x)
-        return self.inner(x)
-
-
 class FixedLogits(nn.Module):
     def __init__(self, logits):
         super().__init__()
@@ -53,16 +37,50 @@ class FixedLogits(nn.Module):
         return self.logits * 1.0
 
 
+def spec_of(model):
+    """The plain-data description tests/driver.py rebuilds the same model from."""
+    if isinstance(model, FixedLogits):
+        return {"kind": "fixed_logits", "logits": model.logits.detach().clone()}
+    layers = []
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            layers.append({"type": "linear", "weight": layer.weight.detach().clone(),
+                           "bias": layer.bias.detach().clone()})
+        elif isinstance(layer, nn.Tanh):
+            layers.append({"type": "tanh"})
+        else:
+            raise TypeError(type(layer))
+    return {"kind": "sequential", "layers": layers}
+
+
+def run_step(model, batch, backward=True):
+    """training_step on a copy of `model` in the candidate process; returns the driver's report."""
+    out = step_report(spec_of(model), batch["features"], batch["labels"], backward=backward)
+    assert out["is_tensor"] and isinstance(out["loss"], torch.Tensor), (
+        f"training_step must return a torch.Tensor, got {out['loss']!r}")
+    return out
+
+
+def reference_loss(model, batch):
+    return F.cross_entropy(model(batch["features"]), batch["labels"])
+
+
+def reference_grads(model, batch):
+    model.zero_grad()
+    reference_loss(model, batch).backward()
+    return {n: p.grad.detach().clone() for n, p in model.named_parameters()}
+
+
 SHAPES = [(8, 16, 5), (3, 4, 2), (32, 10, 10), (17, 7, 3)]
 
 
 def test_returns_attached_scalar_tensor():
     model, batch = make_mlp(16, 5, 0), make_batch(8, 16, 5, 0)
-    loss = training_step(model, batch)
-    assert isinstance(loss, torch.Tensor)
+    out = run_step(model, batch, backward=False)
+    loss = out["loss"]
     assert loss.shape == torch.Size([]), f"expected a 0-dim tensor, got {tuple(loss.shape)}"
     assert loss.dtype == torch.float32
-    assert loss.requires_grad and loss.grad_fn is not None, "loss is detached from the graph"
+    assert out["requires_grad"] and out["has_grad_fn"], "loss is detached from the graph"
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -70,22 +88,22 @@ def test_returns_attached_scalar_tensor():
 def test_value_matches_cross_entropy_on_logits(seed, B, D, C):
     model, batch = make_mlp(D, C, seed), make_batch(B, D, C, seed)
     expected = reference_loss(model, batch)
-    loss = training_step(model, batch)
-    torch.testing.assert_close(loss.detach(), expected.detach(), rtol=1e-5, atol=1e-6)
+    loss = run_step(model, batch, backward=False)["loss"]
+    torch.testing.assert_close(loss, expected.detach(), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_gradients_match_reference(seed):
     B, D, C = 12, 9, 6
     model = make_mlp(D, C, seed)
-    ref_model = copy.deepcopy(model)
     batch = make_batch(B, D, C, seed)
-    reference_loss(ref_model, batch).backward()
-    training_step(model, batch).backward()
-    expected = grads_of(ref_model)
-    for name, p in model.named_parameters():
-        assert p.grad is not None, f"no gradient reached {name}"
-        torch.testing.assert_close(p.grad, expected[name], rtol=1e-4, atol=1e-6, msg=f"gradient of {name}")
+    out = run_step(model, batch)
+    assert out["backward_error"] is None, f"loss.backward() failed: {out['backward_error']}"
+    expected = reference_grads(model, batch)
+    assert set(out["grads"]) == set(expected)
+    for name, grad in out["grads"].items():
+        assert grad is not None, f"no gradient reached {name}"
+        torch.testing.assert_close(grad, expected[name], rtol=1e-4, atol=1e-6, msg=f"gradient of {name}")
 
 
 def _confident_case(seed, B=16, C=10, scale=1e3):
@@ -100,15 +118,17 @@ def _confident_case(seed, B=16, C=10, scale=1e3):
 @pytest.mark.parametrize("seed", range(3))
 def test_large_logits_stay_finite_and_correct(seed):
     model, batch = _confident_case(seed)
-    ref_model = copy.deepcopy(model)
-    expected = reference_loss(ref_model, batch)
+    expected = reference_loss(model, batch)
     expected.backward()
-    loss = training_step(model, batch)
+    out = run_step(model, batch)
+    loss = out["loss"]
     assert torch.isfinite(loss).item(), f"loss is {loss.item()} for large logits"
-    torch.testing.assert_close(loss.detach(), expected.detach(), rtol=1e-5, atol=1e-4)
-    loss.backward()
-    assert torch.isfinite(model.logits.grad).all(), "non-finite gradient for large logits"
-    torch.testing.assert_close(model.logits.grad, ref_model.logits.grad, rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(loss, expected.detach(), rtol=1e-5, atol=1e-4)
+    assert out["backward_error"] is None, f"loss.backward() failed: {out['backward_error']}"
+    grad = out["grads"]["logits"]
+    assert grad is not None, "no gradient reached the logits"
+    assert torch.isfinite(grad).all(), "non-finite gradient for large logits"
+    torch.testing.assert_close(grad, model.logits.grad, rtol=1e-4, atol=1e-6)
 
 
 def test_confident_correct_prediction_has_near_zero_loss():
@@ -116,22 +136,22 @@ def test_confident_correct_prediction_has_near_zero_loss():
     batch = make_batch(B, 3, C, 5)
     logits = torch.full((B, C), -3.0)
     logits[torch.arange(B), batch["labels"]] = 30.0
-    loss = training_step(FixedLogits(logits), batch)
+    loss = run_step(FixedLogits(logits), batch, backward=False)["loss"]
     assert 0.0 <= loss.item() < 1e-6
 
 
 def test_batch_of_one():
     model, batch = make_mlp(8, 4, 3), make_batch(1, 8, 4, 3)
-    loss = training_step(model, batch)
+    loss = run_step(model, batch, backward=False)["loss"]
     assert loss.shape == torch.Size([])
-    torch.testing.assert_close(loss.detach(), reference_loss(model, batch).detach(), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(loss, reference_loss(model, batch).detach(), rtol=1e-5, atol=1e-6)
 
 
 def test_many_classes():
     B, D, C = 4, 8, 1000
     model, batch = make_mlp(D, C, 7), make_batch(B, D, C, 7)
-    loss = training_step(model, batch)
-    torch.testing.assert_close(loss.detach(), reference_loss(model, batch).detach(), rtol=1e-5, atol=1e-6)
+    loss = run_step(model, batch, backward=False)["loss"]
+    torch.testing.assert_close(loss, reference_loss(model, batch).detach(), rtol=1e-5, atol=1e-6)
     # an untrained model should start near log(C)
     assert abs(loss.item() - math.log(C)) < 1.0
 
@@ -139,58 +159,60 @@ def test_many_classes():
 def test_mean_reduction_does_not_depend_on_batch_size():
     model, batch = make_mlp(6, 3, 11), make_batch(5, 6, 3, 11)
     doubled = {k: torch.cat([v, v]) for k, v in batch.items()}
-    a = training_step(model, batch).item()
-    b = training_step(model, doubled).item()
+    a = run_step(model, batch, backward=False)["loss"].item()
+    b = run_step(model, doubled, backward=False)["loss"].item()
     assert math.isclose(a, b, rel_tol=1e-5), "loss should be the mean over the batch, not the sum"
+    assert math.isclose(a, reference_loss(model, batch).item(), rel_tol=1e-5)
 
 
 def test_float64_inputs():
     model, batch = make_mlp(5, 4, 2, dtype=torch.float64), make_batch(6, 5, 4, 2, dtype=torch.float64)
-    loss = training_step(model, batch)
+    loss = run_step(model, batch, backward=False)["loss"]
     assert loss.dtype == torch.float64
-    torch.testing.assert_close(loss.detach(), reference_loss(model, batch).detach(), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(loss, reference_loss(model, batch).detach(), rtol=1e-12, atol=1e-12)
 
 
 def test_overfitting_one_batch_drives_loss_towards_zero():
     B, D, C = 8, 16, 5
     model, batch = make_mlp(D, C, 21), make_batch(B, D, C, 21)
-    opt = torch.optim.SGD(model.parameters(), lr=0.5)
-    first = None
-    for _ in range(60):
-        opt.zero_grad()
-        loss = training_step(model, batch)
-        loss.backward()
-        opt.step()
-        first = loss.item() if first is None else first
-    final = training_step(model, batch).item()
+    out = overfit_one_batch(spec_of(model), batch["features"], batch["labels"], steps=60, lr=0.5)
+    losses, final = out["losses"], out["final_loss"]
+    assert len(losses) == 60 and isinstance(final, float)
+    first = losses[0]
+    # the first reported loss is the loss of the untouched model
+    assert math.isclose(first, reference_loss(model, batch).item(), rel_tol=1e-5), (
+        f"first step loss {first:.5f} is not the cross-entropy of the initial model")
     assert 0.0 <= final < 0.05 and final < 0.1 * first, f"loss went {first:.3f} -> {final:.3f}; cannot overfit one batch"
-    assert reference_loss(model, batch).item() < 0.05, "the model did not actually fit the batch"
+    # Judge the trained parameters with the harness's own loss, not the candidate's.
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(out["params"][name])
+        fitted = reference_loss(model, batch).item()
+    assert fitted < 0.05, "the model did not actually fit the batch"
+    assert math.isclose(final, fitted, rel_tol=1e-3, abs_tol=1e-5), (
+        f"training_step reports {final:.5f} after training, cross-entropy is {fitted:.5f}")
 
 
 def test_does_not_mutate_batch():
     model, batch = make_mlp(7, 3, 4), make_batch(9, 7, 3, 4)
-    snapshot = {k: v.clone() for k, v in batch.items()}
-    objects = dict(batch)
-    training_step(model, batch)
-    assert set(batch) == {"features", "labels"}, "batch keys changed"
-    for k in snapshot:
-        assert batch[k] is objects[k], f"batch[{k!r}] was replaced"
-        assert batch[k].dtype == snapshot[k].dtype
-        assert torch.equal(batch[k], snapshot[k]), f"batch[{k!r}] was modified in place"
+    out = run_step(model, batch, backward=False)
+    assert out["batch_keys"] == ["features", "labels"], "batch keys changed"
+    for k, original in batch.items():
+        assert out["batch_same_objects"][k], f"batch[{k!r}] was replaced"
+        after = out["batch_after"][k]
+        assert isinstance(after, torch.Tensor) and after.dtype == original.dtype
+        assert torch.equal(after, original), f"batch[{k!r}] was modified in place"
 
 
 def test_calls_the_model_exactly_once_on_the_features():
-    inner = make_mlp(6, 4, 9)
-    model = CountingModel(inner)
-    batch = make_batch(5, 6, 4, 9)
-    loss = training_step(model, batch)
-    assert len(model.inputs) == 1, f"model was called {len(model.inputs)} times"
-    assert torch.equal(model.inputs[0], batch["features"])
-    torch.testing.assert_close(loss.detach(), reference_loss(inner, batch).detach(), rtol=1e-5, atol=1e-6)
+    model, batch = make_mlp(6, 4, 9), make_batch(5, 6, 4, 9)
+    out = run_step(model, batch, backward=False)
+    assert out["calls"] == 1 and len(out["call_inputs"]) == 1, f"model was called {out['calls']} times"
+    assert torch.equal(out["call_inputs"][0], batch["features"])
+    torch.testing.assert_close(out["loss"], reference_loss(model, batch).detach(), rtol=1e-5, atol=1e-6)
 
 
 def test_emits_no_warnings():
     model, batch = make_mlp(6, 4, 13), make_batch(5, 6, 4, 13)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        training_step(model, batch)
+    out = run_step(model, batch, backward=False)
+    assert out["warnings"] == [], f"training_step raised warnings: {out['warnings']}"

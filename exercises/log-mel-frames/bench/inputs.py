@@ -1,0 +1,28 @@
+"""Latency benchmark inputs for log_mel (harness side, trusted).
+
+Two batches of speech-like audio of about the same cost (~1,600 frames each at the default
+n_fft=400, hop=160): 4 utterances of ~4 s and 8 utterances of ~2 s, lengths not a multiple of hop.
+Seeded, float32, amplitude well inside [-1, 1]. The reference takes a few milliseconds per call on
+one core; the loop-based starter takes hundreds.
+"""
+
+import math
+
+import torch
+
+
+def _speechy(batch, n, seed, sample_rate=16000):
+    g = torch.Generator().manual_seed(seed)
+    t = torch.arange(n, dtype=torch.float64) / sample_rate
+    f0 = 100.0 + 120.0 * torch.rand(batch, 1, generator=g, dtype=torch.float64)
+    harmonics = sum(torch.sin(2 * math.pi * h * f0 * t) / h for h in range(1, 6))
+    envelope = 0.5 + 0.5 * torch.sin(2 * math.pi * 3.0 * t + 6.0 * torch.rand(batch, 1, generator=g, dtype=torch.float64))
+    noise = 0.02 * torch.randn(batch, n, generator=g, dtype=torch.float64)
+    return (0.2 * envelope * harmonics + noise).to(torch.float32)
+
+
+def make_inputs():
+    return [
+        ((_speechy(4, 64_123, seed=1),), {}),                                              # 4 x 400 frames
+        ((_speechy(8, 32_077, seed=2),), {"sample_rate": 16000, "n_fft": 400, "hop": 160, "n_mels": 80}),  # 8 x 198
+    ]

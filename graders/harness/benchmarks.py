@@ -1,0 +1,229 @@
+"""Benchmarks run by the harness: latency (ratio to the reference, same sandbox) and WER by slice.
+
+Timing is taken on the harness side around each round trip, with inputs staged in the process
+first, so a candidate cannot report its own speed; the reference runs in a twin process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import statistics
+import time
+import wave
+from pathlib import Path
+
+from harness_api import CandidateError, CandidateProcess
+
+
+def run_all(config: dict, *, candidate: CandidateProcess, reference: CandidateProcess, module: str,
+            private: Path) -> dict:
+    out = {}
+    for name, cfg in config.items():
+        runner = {"latency": latency, "wer": wer}[name]
+        try:
+            out[name] = runner(cfg, candidate=candidate, reference=reference, module=module, private=private)
+        except CandidateError as exc:
+            out[name] = {"passed": False, "score": 0.0, "error": str(exc)[:500]}
+    return out
+
+
+# --- latency ---------------------------------------------------------------------------------
+
+
+def _load_callable(private: Path, spec: str):
+    rel, _, func = spec.partition(":")
+    path = (private / rel).resolve()
+    if private.resolve() not in path.parents:
+        raise ValueError(f"benchmark input {spec!r} is outside the exercise's private files")
+    loaded = importlib.util.spec_from_file_location(f"bench_{path.stem}", path)
+    mod = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(mod)
+    return getattr(mod, func)
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def _summary(samples: list[float]) -> dict:
+    return {"n": len(samples), "p50_ms": round(percentile(samples, 0.5) * 1e3, 3),
+            "p95_ms": round(percentile(samples, 0.95) * 1e3, 3), "p99_ms": round(percentile(samples, 0.99) * 1e3, 3),
+            "min_ms": round(min(samples) * 1e3, 3)}
+
+
+def _same(a, b, atol: float, rtol: float) -> bool:
+    try:
+        import torch
+
+        if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+            return (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape
+                    and a.dtype == b.dtype and bool(torch.allclose(a, b, atol=atol, rtol=rtol, equal_nan=True)))
+    except ImportError:
+        pass
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(_same(x, y, atol, rtol) for x, y in zip(a, b, strict=True))
+    return a == b
+
+
+def latency(cfg: dict, *, candidate: CandidateProcess, reference: CandidateProcess, module: str,
+            private: Path) -> dict:
+    func = cfg["callable"]
+    inputs = _load_callable(private, cfg["inputs"])()
+    warmup, repeats = int(cfg.get("warmup", 3)), int(cfg.get("repeats", 21))
+    atol, rtol = float(cfg.get("atol", 1e-4)), float(cfg.get("rtol", 1e-4))
+    keys = []
+    for i, (args, kwargs) in enumerate(inputs):
+        key = f"lat{i}"
+        candidate.stage(key, tuple(args), dict(kwargs))
+        reference.stage(key, tuple(args), dict(kwargs))
+        keys.append(key)
+    mismatches = []
+    for key in keys:  # correctness on the benchmark inputs gates the speed score
+        if not _same(candidate.call_staged(module, func, key), reference.call_staged(module, func, key), atol, rtol):
+            mismatches.append(key)
+    for i in range(warmup):
+        candidate.call_staged(module, func, keys[i % len(keys)])
+        reference.call_staged(module, func, keys[i % len(keys)])
+    cand, ref = [], []
+    for i in range(repeats):
+        key = keys[i % len(keys)]
+        # Alternate who goes first so drift (thermal, caches, noisy neighbours) hits both alike.
+        order = ((candidate, cand), (reference, ref)) if i % 2 == 0 else ((reference, ref), (candidate, cand))
+        for proc, bucket in order:
+            t0 = time.perf_counter()
+            proc.call_staged(module, func, key)
+            bucket.append(time.perf_counter() - t0)
+    ratio = statistics.median(cand) / statistics.median(ref)
+    max_ratio = float(cfg["max_ratio"])
+    passed = not mismatches and ratio <= max_ratio
+    return {"passed": passed, "score": 1.0 if passed else 0.0, "ratio": round(ratio, 4), "max_ratio": max_ratio,
+            "candidate": _summary(cand), "reference": _summary(ref), "inputs": len(keys),
+            "outputs_match_reference": not mismatches}
+
+
+# --- WER -------------------------------------------------------------------------------------
+
+_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+         "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def number_words(n: int) -> str:
+    """Cardinal words for 0 <= n < 1,000,000 ("twenty one", "three hundred five")."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    if n < 1000:
+        return _ONES[n // 100] + " hundred" + ("" if n % 100 == 0 else " " + number_words(n % 100))
+    return number_words(n // 1000) + " thousand" + ("" if n % 1000 == 0 else " " + number_words(n % 1000))
+
+
+def normalize_basic(text: str) -> str:
+    """The declared 'basic' normaliser, applied to reference and hypothesis alike.
+
+    Lowercase; integers below a million become words; punctuation becomes space except an
+    apostrophe between letters ("don't" stays); whitespace collapses.
+    """
+    text = text.lower().replace("\u2019", "'")
+    text = re.sub(r"\d+", lambda m: f" {number_words(int(m.group()))} " if len(m.group()) <= 6
+                  else " " + " ".join(_ONES[int(d)] for d in m.group()) + " ", text)
+    text = re.sub(r"(?<![a-z])'|'(?![a-z])", " ", text)
+    text = re.sub(r"[^a-z' ]+", " ", text)
+    return " ".join(text.split())
+
+
+NORMALIZERS = {"basic": normalize_basic}
+
+
+def _term_counts(text: str, terms: list[str]) -> dict[str, int]:
+    padded = f" {text} "
+    return {t: padded.count(f" {t} ") for t in terms}
+
+
+def wer_figures(rows: list[dict], terms: list[str]) -> dict:
+    """Corpus WER/CER overall and per slice, and domain-term recall and false alarms.
+
+    rows: {"slice", "reference", "hypothesis"} already normalised.
+    """
+    import jiwer
+
+    def corpus(subset: list[dict]) -> dict:
+        refs = [r["reference"] for r in subset if r["reference"]]
+        hyps = [r["hypothesis"] for r in subset if r["reference"]]
+        if not refs:
+            return {"wer": None, "cer": None, "n_utts": 0}
+        return {"wer": round(jiwer.wer(refs, hyps), 4), "cer": round(jiwer.cer(refs, hyps), 4), "n_utts": len(refs)}
+
+    slices = sorted({r["slice"] for r in rows})
+    hits = total = false_alarms = 0
+    for r in rows:
+        ref_counts, hyp_counts = _term_counts(r["reference"], terms), _term_counts(r["hypothesis"], terms)
+        for t in terms:
+            total += ref_counts[t]
+            hits += min(ref_counts[t], hyp_counts[t])
+            false_alarms += max(0, hyp_counts[t] - ref_counts[t])
+    return {"overall": corpus(rows), "slices": {s: corpus([r for r in rows if r["slice"] == s]) for s in slices},
+            "domain_terms": {"occurrences": total, "recalled": hits,
+                             "recall": round(hits / total, 4) if total else None,
+                             "false_alarms": false_alarms,
+                             "false_alarm_rate": round(false_alarms / max(1, len(rows)), 4)}}
+
+
+def _read_wav(path: Path):
+    import numpy as np
+
+    with wave.open(str(path), "rb") as wav:
+        if wav.getsampwidth() != 2 or wav.getnchannels() != 1:
+            raise ValueError(f"{path.name}: expected 16-bit mono audio")
+        rate = wav.getframerate()
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").astype(np.int16)
+    return samples, rate
+
+
+def wer(cfg: dict, *, candidate: CandidateProcess, reference: CandidateProcess, module: str,
+        private: Path) -> dict:
+    func = cfg["callable"]
+    normalize = NORMALIZERS[cfg.get("normalizer", "basic")]
+    manifest = json.loads((private / cfg["manifest"]).read_text())
+    terms = [normalize(t) for t in (private / cfg["domain_terms"]).read_text().splitlines() if t.strip()]
+    rows: dict[str, list[dict]] = {"candidate": [], "reference": []}
+    t0 = time.perf_counter()
+    for item in manifest:
+        samples, rate = _read_wav(private / item["audio"])
+        for side, proc in (("candidate", candidate), ("reference", reference)):
+            try:
+                hyp = proc.call(module, func, (samples, rate), {})
+            except CandidateError as exc:
+                if proc is candidate and proc.dead_reason:
+                    raise
+                hyp = ""
+                if proc is candidate:
+                    rows.setdefault("errors", []).append(f"{item['id']}: {exc}"[:300])
+            if not isinstance(hyp, str):
+                hyp = ""
+            rows[side].append({"id": item["id"], "slice": item["slice"], "reference": normalize(item["text"]),
+                               "hypothesis": normalize(hyp)})
+    cand, ref = wer_figures(rows["candidate"], terms), wer_figures(rows["reference"], terms)
+    th = cfg.get("thresholds", {})
+    general = cfg.get("general_slice", "general")
+    c_gen, r_gen = cand["slices"].get(general, {}).get("wer"), ref["slices"].get(general, {}).get("wer")
+    max_ratio = float(th.get("max_general_wer_ratio", 1.1))
+    # A ratio alone is unstable when the reference is near 0 WER: allow one point absolute too.
+    general_ok = c_gen is not None and r_gen is not None and c_gen <= max(r_gen * max_ratio, r_gen + 0.01)
+    recall = cand["domain_terms"]["recall"]
+    domain_ok = recall is not None and recall >= float(th.get("min_domain_term_recall", 0.6))
+    max_fa = th.get("max_false_alarm_rate")
+    fa_ok = max_fa is None or cand["domain_terms"]["false_alarm_rate"] <= float(max_fa)
+    checks = {"general_no_regression": general_ok, "domain_term_recall": domain_ok, "false_alarms": fa_ok}
+    return {"passed": all(checks.values()), "score": round(sum(checks.values()) / len(checks), 4),
+            "checks": checks, "candidate": cand, "reference": ref, "thresholds": th,
+            "utterances": len(manifest), "errors": rows.get("errors", [])[:10],
+            "seconds": round(time.perf_counter() - t0, 2)}

@@ -1,0 +1,68 @@
+"""Runs in the candidate process (unprivileged in the Docker backend). Serves calls from the harness.
+
+Started as `python3 -I candidate_runner.py REQ_FD RESP_FD WORKDIR LIBDIR`; -I keeps PYTHON*
+variables, user site-packages and the script's folder out of sys.path, so nothing planted in the
+work dir (sitecustomize.py, conftest.py) loads before the candidate's module does.
+"""
+
+import importlib
+import os
+import sys
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import wire  # noqa: E402  (our own module, imported before the candidate's folders join sys.path)
+
+sys.path.remove(os.path.dirname(os.path.abspath(__file__)))
+
+
+def main() -> None:
+    req_fd, resp_fd, workdir, libdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    init = wire.read_frame(req_fd)
+    files = wire.decode(init["files"])
+    allowed = set(init["modules"])
+    for name, data in files.items():
+        if "/" in name or name.startswith("."):
+            continue  # flat names only: the candidate's files live directly in the work dir
+        with open(os.path.join(workdir, name), "wb") as fh:
+            fh.write(data)
+    os.chdir(workdir)
+    sys.path[:0] = [workdir, libdir]
+    staged: dict = {}
+    wire.write_frame(resp_fd, {"ok": True, "value": None})
+    while True:
+        try:
+            msg = wire.read_frame(req_fd)
+        except EOFError:
+            return
+        try:
+            op = msg["op"]
+            if op == "stage":
+                staged[msg["key"]] = wire.decode(msg["value"])
+                reply = {"ok": True, "value": None}
+            elif op == "call":
+                if msg["module"] not in allowed:
+                    raise ImportError(f"module {msg['module']!r} is not callable from the tests")
+                func = getattr(importlib.import_module(msg["module"]), msg["name"])
+                if "ref" in msg:
+                    args, kwargs = staged[msg["ref"]]
+                else:
+                    args, kwargs = wire.decode(msg["args"]), wire.decode(msg["kwargs"])
+                reply = {"ok": True, "value": wire.encode(func(*args, **kwargs))}
+            else:
+                raise ValueError(f"unknown op {op!r}")
+        except BaseException as exc:  # noqa: BLE001 - every failure is reported, none ends the loop
+            if isinstance(exc, KeyboardInterrupt | SystemExit) and not isinstance(exc, SystemExit):
+                raise
+            reply = {"ok": False, "error": {
+                "type": type(exc).__name__,
+                "message": str(exc)[:2000],
+                "traceback": traceback.format_exc()[-4000:],
+            }}
+        sys.stdout.flush()
+        sys.stderr.flush()
+        wire.write_frame(resp_fd, reply)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""The grading harness. Plain Python: copied into the sandbox and run there as root.
+
+    python3 -I main.py ROOT
+
+ROOT holds harness/ (this code) and private/ (job.json, tests/, reference/, bench/, candidate/).
+The harness creates lib/, work/ and refwork/, runs the suite with pytest in this process (tests
+call candidate code through proxies), runs the benchmarks, and prints one JSON result on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import harness_api  # noqa: E402
+from harness_api import CandidateProcess, Events, Limits  # noqa: E402
+
+SCHEMA = 1
+CANDIDATE_UID = 65534
+REFERENCE_UID = 65533
+
+
+class Collector:
+    """pytest plugin: one record per test, failures in setup or teardown included."""
+
+    def __init__(self) -> None:
+        self.tests: dict[str, dict] = {}
+
+    def pytest_runtest_logreport(self, report) -> None:
+        name = report.nodeid.split("::", 1)[-1]
+        entry = self.tests.setdefault(name, {"name": name, "outcome": "passed", "message": ""})
+        if report.failed:
+            entry["outcome"] = "failed" if report.when == "call" else "error"
+            entry["message"] = str(report.longreprtext)[-2000:]
+        elif report.skipped and report.when in ("setup", "call"):
+            entry["outcome"] = "skipped"
+
+    def pytest_collectreport(self, report) -> None:
+        if report.failed:
+            name = f"collect:{report.nodeid}"
+            self.tests[name] = {"name": name, "outcome": "error", "message": str(report.longreprtext)[-2000:]}
+
+
+def _read_files(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.is_symlink()}
+
+
+def _env(cpus: float, home: Path) -> dict[str, str]:
+    threads = str(max(1, int(cpus)))
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}
+
+
+def run(root: Path) -> dict:
+    started = time.monotonic()
+    private = root / "private"
+    job = json.loads((private / "job.json").read_text())
+    suite = job["suite"]
+    entry_module = job["entrypoint"].removesuffix(".py")
+    drop = bool(job.get("drop_privileges")) and os.getuid() == 0
+    deadline = started + float(job["wall_seconds"]) * 0.92
+    limits = Limits(memory_bytes=int(job["memory_mb"]) * 1024 * 1024,
+                    output_cap=int(job.get("output_cap", 1024 * 1024)))
+    events = Events()
+
+    lib, work, refwork = root / "lib", root / "work", root / "refwork"
+    for folder, mode in ((lib, 0o755), (work, 0o1777), (refwork, 0o1733)):
+        folder.mkdir(exist_ok=True)
+        os.chmod(folder, mode)
+    os.chmod(private, 0o700)
+    driver = private / "tests" / "driver.py"
+    modules = [entry_module]
+    if driver.is_file():
+        shutil.copyfile(driver, lib / "driver.py")
+        os.chmod(lib / "driver.py", 0o644)
+        modules.append("driver")
+
+    per_call = max(5.0, float(job["wall_seconds"]) * 0.5)
+    candidate = CandidateProcess(
+        label="candidate", harness_dir=HERE, workdir=work, libdir=lib, files=_read_files(private / "candidate"),
+        modules=modules, uid=CANDIDATE_UID if drop else None, limits=limits, env=_env(job["cpus"], work),
+        events=events, deadline=deadline,
+    )
+    processes = [candidate]
+    for module in modules:
+        harness_api.install_proxy(candidate, module, timeout=per_call)
+
+    result: dict = {"schema": SCHEMA, "suite": suite, "tests": [], "benchmarks": {}}
+    timings: dict[str, float] = {}
+    try:
+        import pytest
+
+        collector = Collector()
+        tests_dir = private / "tests"
+        ini = private / "pytest.ini"
+        ini.write_text("[pytest]\n")
+        t0 = time.monotonic()
+        pytest.main([str(tests_dir / suite), "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+                     "--rootdir", str(tests_dir), "-c", str(ini), "--confcutdir", str(tests_dir),
+                     "-o", "console_output_style=classic", "--tb=short", "-W", "ignore::DeprecationWarning"],
+                    plugins=[collector])
+        timings["tests_s"] = round(time.monotonic() - t0, 3)
+        result["tests"] = list(collector.tests.values())
+
+        benches = job.get("benchmarks") or {}
+        if benches and suite == "hidden":
+            import benchmarks
+
+            reference = CandidateProcess(
+                label="reference", harness_dir=HERE, workdir=refwork, libdir=lib,
+                files=_read_files(private / "reference"), modules=modules,
+                uid=REFERENCE_UID if drop else None, limits=limits, env=_env(job["cpus"], refwork),
+                events=Events(), deadline=deadline,
+            )
+            processes.append(reference)
+            t0 = time.monotonic()
+            result["benchmarks"] = benchmarks.run_all(benches, candidate=candidate, reference=reference,
+                                                      module=entry_module, private=private)
+            timings["benchmarks_s"] = round(time.monotonic() - t0, 3)
+    except Exception:  # the harness itself broke: never a pass
+        result["harness_error"] = traceback.format_exc()[-4000:]
+    finally:
+        for proc in processes:
+            proc.close()
+
+    result["candidate_output"] = candidate.output_text()
+    result["events"] = {"timeouts": events.timeouts, "memory": events.memory, "output_limit": events.output_limit,
+                        "crashes": events.crashes, "calls": events.calls}
+    timings["total_s"] = round(time.monotonic() - started, 3)
+    result["timings"] = timings
+    result["verdict"], result["score"] = verdict_and_score(result, job.get("scoring") or {"hidden_tests": 1.0})
+    return result
+
+
+def verdict_and_score(result: dict, scoring: dict) -> tuple[str, float]:
+    ev = result["events"]
+    tests = [t for t in result["tests"] if t["outcome"] != "skipped"]
+    if result.get("harness_error"):
+        return "sandbox-error", 0.0
+    for key, verdict in (("output_limit", "output-limit"), ("memory", "memory"), ("timeouts", "timeout")):
+        if ev[key]:
+            return verdict, 0.0  # hostile or runaway code earns nothing, whatever else passed
+    if not tests:
+        return "error", 0.0
+    if any(t["name"].startswith("collect:") for t in tests):
+        return "sandbox-error", 0.0  # the exercise's own tests failed to import
+    passed = sum(t["outcome"] == "passed" for t in tests)
+    parts = {"hidden_tests": passed / len(tests)}
+    for name, bench in result["benchmarks"].items():
+        parts[name] = float(bench.get("score", 0.0))
+    weights = {k: float(v) for k, v in scoring.items() if k in parts or k == "hidden_tests"}
+    if result["suite"] != "hidden":
+        weights = {"hidden_tests": 1.0}  # visible runs report test progress only
+    total = sum(weights.values()) or 1.0
+    score = sum(weights[k] * parts.get(k, 0.0) for k in weights) / total
+    all_passed = passed == len(tests) and all(b.get("passed") for b in result["benchmarks"].values())
+    if ev["crashes"] and passed == 0:
+        return "error", round(score, 4)
+    return ("passed" if all_passed else "failed"), round(score, 4)
+
+
+def main() -> int:
+    root = Path(sys.argv[1]).resolve()
+    # Keep stdout for the one JSON line; anything printed while testing goes to stderr.
+    out = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        result = run(root)
+    except Exception:
+        result = {"schema": SCHEMA, "verdict": "sandbox-error", "score": 0.0, "tests": [], "benchmarks": {},
+                  "harness_error": traceback.format_exc()[-4000:]}
+    sys.stdout.flush()
+    os.write(out, (json.dumps(result, allow_nan=False, default=str) + "\n").encode())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

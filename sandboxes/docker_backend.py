@@ -1,0 +1,218 @@
+"""Docker backend (production): one fresh container per job, no network, read-only root.
+
+The job's files reach the container as a tar on its stdin (a read-only root and a tmpfs work dir
+leave no other door that works the same on a host and inside a containerised worker); a tiny
+bootstrap extracts them into the tmpfs and execs the job's command. The wall limit is enforced
+from the host: the container is killed when it runs over, and always removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+
+from .base import Job, Result, SandboxUnavailable, Verdict, substitute, tar_files
+
+ROOT = "/sandbox/job"
+LABEL = "interview-track.sandbox"
+
+# Runs as the container's first process: untar stdin into the tmpfs, then become the job's command.
+# Regular files only, relative paths without "..": the tar comes from us, but be strict anyway
+# (Debian 12's Python predates tarfile's extraction filters).
+_BOOTSTRAP = """
+import os, sys, tarfile, json
+root = {root!r}
+os.makedirs(root, exist_ok=True)
+with tarfile.open(fileobj=sys.stdin.buffer, mode="r|") as tar:
+    for m in tar:
+        parts = m.name.split("/")
+        if not m.isfile() or m.name.startswith("/") or ".." in parts:
+            sys.exit("bootstrap: refusing tar member " + repr(m.name))
+        path = os.path.join(root, *parts)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(tar.extractfile(m).read())
+argv = json.loads({argv!r})
+os.execv(argv[0], argv)
+"""
+
+
+class DockerBackend:
+    name = "docker"
+    is_isolated = True
+
+    def __init__(self, *, image: str, gpu_image: str | None = None, client=None, user: str = "0:0",
+                 cap_add: tuple[str, ...] = ("SETUID", "SETGID"), runtime: str | None = None):
+        import docker
+
+        self._docker = docker
+        self.image, self.gpu_image = image, gpu_image or image
+        self.client = client or docker.from_env(timeout=30)
+        self.user, self.cap_add, self.runtime = user, list(cap_add), runtime
+
+    def container_config(self, job: Job) -> dict:
+        """Arguments for the low-level create_container(): every isolation setting in one place."""
+        lim = job.limits
+        argv = substitute(job.command, ROOT)
+        if argv and argv[0] == "python3":
+            argv[0] = "/usr/bin/python3"
+        ulimits = [self._docker.types.Ulimit(name="core", soft=0, hard=0),
+                   self._docker.types.Ulimit(name="nofile", soft=lim.nofile, hard=lim.nofile),
+                   self._docker.types.Ulimit(name="fsize", soft=lim.disk_mb * 1024 * 1024,
+                                             hard=lim.disk_mb * 1024 * 1024)]
+        host = {
+            "network_mode": "none",
+            "read_only": True,
+            "tmpfs": {"/sandbox": f"rw,nosuid,nodev,size={lim.disk_mb}m,mode=1777",
+                      "/tmp": "rw,nosuid,nodev,noexec,size=64m,mode=1777"},
+            "mem_limit": f"{lim.memory_mb}m",
+            "memswap_limit": f"{lim.memory_mb}m",  # swap equal to memory: no swap
+            "pids_limit": lim.pids,
+            "nano_cpus": int(lim.cpus * 1e9),
+            "cap_drop": ["ALL"],
+            "cap_add": self.cap_add,
+            "security_opt": ["no-new-privileges"],
+            "ulimits": ulimits,
+        }
+        if lim.gpu:
+            host["device_requests"] = [self._docker.types.DeviceRequest(count=1, capabilities=[["gpu"]])]
+        if self.runtime:
+            host["runtime"] = self.runtime
+        return {
+            "image": self.gpu_image if lim.gpu else self.image,
+            "command": ["/usr/bin/python3", "-I", "-c", _BOOTSTRAP.format(root=ROOT, argv=json.dumps(argv))],
+            "user": self.user,  # root only to hand the candidate a separate uid; no capabilities beyond that
+            "environment": {"PYTHONDONTWRITEBYTECODE": "1", "HOME": "/sandbox", "LANG": "C.UTF-8"},
+            "stdin_open": True,  # with detach=False the SDK also sets StdinOnce: EOF after our tar
+            "network_disabled": True,
+            "labels": {LABEL: "1", **dict(job.labels)},
+            "host_config": host,
+        }
+
+    def run(self, job: Job) -> Result:
+        errors = self._docker.errors
+        timings: dict[str, float] = {}
+        t0 = time.monotonic()
+        try:
+            config = self.container_config(job)
+            config["host_config"] = self.client.api.create_host_config(**config["host_config"])
+            container = self.client.containers.get(self.client.api.create_container(**config)["Id"])
+        except errors.ImageNotFound as exc:
+            raise SandboxUnavailable(f"sandbox image missing: {exc}") from exc
+        except (errors.APIError, errors.DockerException, OSError) as exc:
+            raise SandboxUnavailable(f"docker engine refused the job: {exc}") from exc
+        timings["create_s"] = time.monotonic() - t0
+        try:
+            return self._run_created(container, job, timings, t0)
+        finally:
+            try:
+                container.remove(force=True)
+            except errors.NotFound:
+                pass
+            except Exception:  # noqa: BLE001 - leftovers are swept by label; never mask the result
+                pass
+
+    def _run_created(self, container, job: Job, timings: dict, t0: float) -> Result:
+        errors = self._docker.errors
+        lim = job.limits
+        sock = self.client.api.attach_socket(container.id, params={"stdin": 1, "stream": 1})
+        raw = getattr(sock, "_sock", sock)
+        try:
+            container.start()
+            started = time.monotonic()
+            timings["start_s"] = started - t0 - timings["create_s"]
+            raw.sendall(tar_files(job.files))
+            raw.shutdown(socket.SHUT_WR)
+        except (OSError, errors.APIError) as exc:
+            raise SandboxUnavailable(f"could not start the sandbox: {exc}") from exc
+        finally:
+            with contextlib.suppress(OSError):
+                raw.close()
+        out = _CappedStream(self.client, container.id, lim.output_bytes, stdout=True)
+        err = _CappedStream(self.client, container.id, lim.stderr_bytes, stdout=False)
+        timed_out = False
+        # wait()'s timeout is only an HTTP read timeout: on expiry the container still runs, so kill it.
+        deadline = started + lim.wall_seconds
+        exit_code = None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            if out.over_cap:
+                break
+            try:
+                exit_code = container.wait(timeout=min(left, 1.0))["StatusCode"]
+                break
+            except Exception as exc:  # requests' ReadTimeout/ConnectionError: keep waiting until the deadline
+                if isinstance(exc, errors.NotFound):
+                    raise SandboxUnavailable("sandbox container vanished") from exc
+        if timed_out or out.over_cap:
+            with contextlib.suppress(errors.APIError):
+                container.kill()
+        wall = time.monotonic() - started
+        out.join()
+        err.join()
+        try:
+            state = self.client.api.inspect_container(container.id)["State"]
+        except errors.APIError:
+            state = {}
+        oom = bool(state.get("OOMKilled"))
+        if exit_code is None:
+            exit_code = state.get("ExitCode")
+        if out.over_cap:
+            verdict = Verdict.OUTPUT_LIMIT
+        elif timed_out:
+            verdict = Verdict.TIMEOUT
+        elif oom:
+            verdict = Verdict.MEMORY
+        elif exit_code in (137, 143):
+            verdict = Verdict.KILLED
+        else:
+            verdict = Verdict.OK
+        timings["run_s"] = wall
+        return Result(verdict=verdict, exit_code=exit_code, stdout=bytes(out.buf), stderr=bytes(err.buf),
+                      wall_seconds=round(wall, 4), backend=self.name, stdout_truncated=out.over_cap,
+                      detail=f"image {container.image.tags[0] if container.image.tags else container.image.id}",
+                      timings={k: round(v, 4) for k, v in timings.items()})
+
+
+class _CappedStream:
+    """Follow one of a container's streams, keeping at most `cap` bytes (the rest is dropped)."""
+
+    def __init__(self, client, container_id: str, cap: int, *, stdout: bool):
+        self.buf = bytearray()
+        self.cap = cap
+        self.over_cap = False
+        self._thread = threading.Thread(target=self._follow, args=(client, container_id, stdout), daemon=True)
+        self._thread.start()
+
+    def _follow(self, client, container_id: str, stdout: bool) -> None:
+        try:
+            for chunk in client.api.logs(container_id, stdout=stdout, stderr=not stdout, stream=True, follow=True):
+                room = self.cap - len(self.buf)
+                if len(chunk) > room:
+                    self.buf += chunk[:max(room, 0)]
+                    self.over_cap = True
+                    return
+                self.buf += chunk
+        except Exception:  # noqa: BLE001 - the container went away: what we have is what there is
+            return
+
+    def join(self) -> None:
+        self._thread.join(timeout=10)
+
+
+def sweep_leftovers(client=None, older_than_s: float = 0) -> int:
+    """Remove sandbox containers a crashed worker left behind (found by label)."""
+    import docker
+
+    client = client or docker.from_env(timeout=30)
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": LABEL}):
+        container.remove(force=True)
+        removed += 1
+    return removed
