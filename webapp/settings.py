@@ -205,3 +205,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Sandbox images: default is the tag docker/sandbox/build.sh produces for its current definition.
+SANDBOX_IMAGE = os.environ.get("SANDBOX_IMAGE", "")
+SANDBOX_GPU_IMAGE = os.environ.get("SANDBOX_GPU_IMAGE", "")
+SANDBOX_DOCKER_RUNTIME = os.environ.get("SANDBOX_DOCKER_RUNTIME", "")  # e.g. "runsc" for gVisor
+# Celery routes grading tasks by the exercise's resources: GPU work only reaches GPU workers.
+CELERY_TASK_ROUTES = {"graders.grade_run": {"queue": "grading-cpu"}}
+if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
+    # How long an unacknowledged task waits before redelivery after a worker dies (Redis).
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,39 +9,15 @@ import pytest
 from celery import Celery
 
 from tests.conftest import require_service
-
-ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.workers import REDIS_URL, redis_available, start_worker, stop_worker
 
 
-def _redis_available() -> tuple[bool, str]:
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-        return True, ""
-    except Exception as exc:
-        return False, f"{REDIS_URL}: {exc}"
+def _start_worker(env_overrides: dict[str, str], log: Path):
+    return start_worker(log, env=env_overrides)
 
 
-def _start_worker(env_overrides: dict[str, str], log: Path) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
-    env.update({"DJANGO_SETTINGS_MODULE": "webapp.settings_test", **env_overrides})
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", "default", "--pool", "solo",
-         "--without-gossip", "--without-mingle", "-l", "INFO"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+_stop = stop_worker
+_redis_available = redis_available
 
 
 def _round_trip(client: Celery, proc: subprocess.Popen, log: Path) -> dict:

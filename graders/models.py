@@ -1,0 +1,70 @@
+"""Grading runs: one sandboxed evaluation of one set of candidate files against one question."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    ERROR = "error", "Error"  # infrastructure failed after retries; not the candidate's fault
+
+
+class Suite(models.TextChoices):
+    VISIBLE = "visible", "Visible tests"
+    HIDDEN = "hidden", "Hidden tests and benchmarks"
+
+
+class GradingRun(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    question = models.ForeignKey("assessments.Question", on_delete=models.PROTECT, related_name="grading_runs")
+    attempt = models.ForeignKey("assessments.Attempt", on_delete=models.CASCADE, null=True, blank=True,
+                                related_name="grading_runs")
+    submission = models.ForeignKey("assessments.Submission", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="grading_runs")
+    suite = models.CharField(max_length=10, choices=Suite.choices)
+    candidate_files = models.JSONField(help_text="{file name: text} graded by this run")
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    queue = models.CharField(max_length=40)
+    # Each delivery that takes the run bumps this; a result is stored only by the delivery that
+    # holds the current number, so a redelivered task can never write twice.
+    deliveries = models.PositiveIntegerField(default=0)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    backend = models.CharField(max_length=20, blank=True)
+    image = models.CharField(max_length=200, blank=True)
+    verdict = models.CharField(max_length=20, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["done", "error"], finished_at__isnull=False)
+                | Q(status__in=["queued", "running"], finished_at__isnull=True),
+                name="gradingrun_finished_iff_final",
+            ),
+            models.CheckConstraint(condition=~Q(status="done") | Q(result__isnull=False),
+                                   name="gradingrun_done_has_result"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.slug} {self.suite} run {self.id} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (RunStatus.DONE, RunStatus.ERROR)

@@ -1,0 +1,89 @@
+"""Writes for grading runs. Tasks and views call these; they never touch GradingRun fields directly."""
+
+from __future__ import annotations
+
+import socket
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.models import Attempt, Question, Submission
+
+from .models import GradingRun, RunStatus, Suite
+
+LEASE_MARGIN = timedelta(minutes=2)
+
+
+class RunNotAvailable(Exception):
+    """This delivery must not act on the run (final already, or another worker holds it)."""
+
+
+def queue_for(question: Question) -> str:
+    return "grading-gpu" if (question.coding or {}).get("resources", {}).get("gpu") else "grading-cpu"
+
+
+def grading_run_create(*, question: Question, candidate_files: dict[str, str], suite: str,
+                       attempt: Attempt | None = None, submission: Submission | None = None,
+                       requested_by: AbstractBaseUser | None = None) -> GradingRun:
+    """Record a run and queue it once the surrounding transaction commits (never before)."""
+    if not question.is_coding:
+        raise ValueError(f"{question.slug} is not a coding question")
+    if suite not in Suite.values:
+        raise ValueError(f"unknown suite {suite!r}")
+    run = GradingRun.objects.create(question=question, attempt=attempt, submission=submission, suite=suite,
+                                    candidate_files=candidate_files, queue=queue_for(question),
+                                    requested_by=requested_by)
+    from .tasks import grade_run
+
+    transaction.on_commit(lambda: grade_run.apply_async(args=[str(run.pk)], queue=run.queue))
+    return run
+
+
+def grading_run_claim(*, run_id: str, worker: str | None = None, now: datetime | None = None) -> tuple[GradingRun, int]:
+    """QUEUED (or RUNNING with an expired lease, after a worker died) -> RUNNING. Returns the delivery number."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        run = GradingRun.objects.select_for_update().select_related("question").get(pk=run_id)
+        if run.status == RunStatus.RUNNING and run.lease_expires_at and run.lease_expires_at > now:
+            raise RunNotAvailable(f"run {run_id} is held by {run.worker} until {run.lease_expires_at}")
+        if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+            raise RunNotAvailable(f"run {run_id} is already {run.status}")
+        wall = int(run.question.coding["resources"]["wall_seconds"])
+        run.status = RunStatus.RUNNING
+        run.deliveries += 1
+        run.started_at = now
+        run.lease_expires_at = now + timedelta(seconds=wall + 60) + LEASE_MARGIN
+        run.worker = worker or socket.gethostname()
+        run.save(update_fields=["status", "deliveries", "started_at", "lease_expires_at", "worker"])
+        return run, run.deliveries
+
+
+def _finish(run_id: str, delivery: int, **fields: Any) -> bool:
+    with transaction.atomic():
+        run = GradingRun.objects.select_for_update().get(pk=run_id)
+        if run.status != RunStatus.RUNNING or run.deliveries != delivery:
+            return False  # a later delivery took over, or the run is final: write nothing
+        fields.setdefault("finished_at", timezone.now())
+        for key, value in fields.items():
+            setattr(run, key, value)
+        run.lease_expires_at = None
+        run.save(update_fields=[*fields, "lease_expires_at"])
+        return True
+
+
+def grading_run_store_result(*, run_id: str, delivery: int, result: dict, backend: str, image: str) -> bool:
+    timings = {"queue_s": None, **(result.get("timings") or {}), "host_s": result.get("host_seconds")}
+    return _finish(run_id, delivery, status=RunStatus.DONE, result=result, verdict=result["verdict"],
+                   score=float(result["score"]), backend=backend, image=image, timings=timings)
+
+
+def grading_run_release(*, run_id: str, delivery: int, error: str) -> bool:
+    """Infrastructure trouble: put the run back in the queue for the retry."""
+    return _finish(run_id, delivery, status=RunStatus.QUEUED, error=error[:2000], finished_at=None)
+
+
+def grading_run_fail(*, run_id: str, delivery: int, error: str) -> bool:
+    return _finish(run_id, delivery, status=RunStatus.ERROR, error=error[:2000], verdict="sandbox-error")
