@@ -28,7 +28,8 @@ def get_backend() -> Backend:
 
         return DockerBackend(image=settings.SANDBOX_IMAGE or default_image_tag(),
                              gpu_image=settings.SANDBOX_GPU_IMAGE or None,
-                             runtime=settings.SANDBOX_DOCKER_RUNTIME or None)
+                             runtime=settings.SANDBOX_DOCKER_RUNTIME or None,
+                             pool_size=settings.SANDBOX_POOL_SIZE, async_remove=settings.SANDBOX_ASYNC_REMOVE)
     from sandboxes.local_backend import LocalBackend
 
     return LocalBackend()

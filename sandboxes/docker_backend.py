@@ -13,6 +13,7 @@ import json
 import socket
 import threading
 import time
+from collections import deque
 
 from .base import Job, Result, SandboxUnavailable, Verdict, substitute, tar_files
 
@@ -45,13 +46,24 @@ class DockerBackend:
     is_isolated = True
 
     def __init__(self, *, image: str, gpu_image: str | None = None, client=None, user: str = "0:0",
-                 cap_add: tuple[str, ...] = ("SETUID", "SETGID"), runtime: str | None = None):
+                 cap_add: tuple[str, ...] = ("SETUID", "SETGID"), runtime: str | None = None, pool_size: int = 0,
+                 async_remove: bool = False):
         import docker
 
         self._docker = docker
         self.image, self.gpu_image = image, gpu_image or image
         self.client = client or docker.from_env(timeout=30)
         self.user, self.cap_add, self.runtime = user, list(cap_add), runtime
+        # Pre-started containers, each used once: the bootstrap blocks on stdin until a job's tar
+        # arrives, so a pooled container costs a few MB of memory and hides create+start latency.
+        self.pool_size = pool_size
+        self.async_remove = async_remove
+        self._pool: dict[tuple, deque] = {}
+        self._templates: dict[tuple, Job] = {}
+        self._pool_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closed = False
+        self._refiller: threading.Thread | None = None
 
     def container_config(self, job: Job) -> dict:
         """Arguments for the low-level create_container(): every isolation setting in one place."""
@@ -92,10 +104,10 @@ class DockerBackend:
             "host_config": host,
         }
 
-    def run(self, job: Job) -> Result:
+    # -- container lifecycle ----------------------------------------------------------------
+    def _create_started(self, job: Job):
+        """Create, attach stdin and start one container for jobs shaped like `job`."""
         errors = self._docker.errors
-        timings: dict[str, float] = {}
-        t0 = time.monotonic()
         try:
             config = self.container_config(job)
             config["host_config"] = self.client.api.create_host_config(**config["host_config"])
@@ -104,30 +116,107 @@ class DockerBackend:
             raise SandboxUnavailable(f"sandbox image missing: {exc}") from exc
         except (errors.APIError, errors.DockerException, OSError) as exc:
             raise SandboxUnavailable(f"docker engine refused the job: {exc}") from exc
-        timings["create_s"] = time.monotonic() - t0
         try:
-            return self._run_created(container, job, timings, t0)
-        finally:
-            try:
-                container.remove(force=True)
-            except errors.NotFound:
-                pass
-            except Exception:  # noqa: BLE001 - leftovers are swept by label; never mask the result
-                pass
+            sock = self.client.api.attach_socket(container.id, params={"stdin": 1, "stream": 1})
+            container.start()
+        except (OSError, errors.APIError) as exc:
+            self._remove(container)
+            raise SandboxUnavailable(f"could not start the sandbox: {exc}") from exc
+        return container, getattr(sock, "_sock", sock)
 
-    def _run_created(self, container, job: Job, timings: dict, t0: float) -> Result:
+    def _remove(self, container, *, wait: bool = True) -> None:
+        def remove() -> None:
+            with contextlib.suppress(Exception):  # leftovers are swept by label; never mask a result
+                container.remove(force=True)
+
+        if wait:
+            remove()
+        else:  # off the result's critical path; the container has already stopped
+            threading.Thread(target=remove, name="sandbox-remove", daemon=False).start()
+
+    @staticmethod
+    def _pool_key(job: Job) -> tuple:
+        return (job.limits, tuple(job.command))
+
+    def _take_pooled(self, job: Job):
+        key = self._pool_key(job)
+        with self._pool_lock:
+            self._templates.setdefault(key, Job(files={}, command=job.command, limits=job.limits))
+            queue = self._pool.setdefault(key, deque())
+            entry = queue.popleft() if queue else None
+        self._ensure_refiller()
+        self._wake.set()
+        return entry
+
+    def _ensure_refiller(self) -> None:
+        if self._refiller is None or not self._refiller.is_alive():
+            self._refiller = threading.Thread(target=self._refill_loop, name="sandbox-pool", daemon=True)
+            self._refiller.start()
+
+    def _refill_loop(self) -> None:
+        while not self._closed:
+            with self._pool_lock:
+                wanted = [(k, t) for k, t in self._templates.items() if len(self._pool[k]) < self.pool_size]
+            for key, template in wanted:
+                try:
+                    entry = self._create_started(template)
+                except SandboxUnavailable:
+                    time.sleep(2)
+                    continue
+                with self._pool_lock:
+                    if self._closed:
+                        self._remove(entry[0])
+                        return
+                    self._pool[key].append(entry)
+            if not wanted:
+                self._wake.wait(1.0)
+                self._wake.clear()
+
+    def close(self) -> None:
+        """Remove pooled containers (call on worker shutdown)."""
+        self._closed = True
+        self._wake.set()
+        with self._pool_lock:
+            entries = [e for q in self._pool.values() for e in q]
+            self._pool.clear()
+        for container, raw in entries:
+            with contextlib.suppress(OSError):
+                raw.close()
+            self._remove(container)
+
+    # -- running a job -----------------------------------------------------------------------
+    def run(self, job: Job) -> Result:
+        timings: dict[str, float] = {}
+        t0 = time.monotonic()
+        entry = self._take_pooled(job) if self.pool_size else None
+        if entry is not None:
+            timings["pooled"] = 1.0
+            try:
+                entry[0].reload()
+                if entry[0].status != "running":
+                    raise SandboxUnavailable("pooled container is not running")
+            except Exception:  # noqa: BLE001 - a dead pooled container is replaced by a fresh one
+                self._remove(entry[0])
+                entry = None
+        container, raw = entry if entry is not None else self._create_started(job)
+        timings["start_s"] = time.monotonic() - t0
+        try:
+            result = self._run_started(container, raw, job, timings)
+        except BaseException:
+            self._remove(container)
+            raise
+        self._remove(container, wait=self.async_remove)
+        return result
+
+    def _run_started(self, container, raw, job: Job, timings: dict) -> Result:
         errors = self._docker.errors
         lim = job.limits
-        sock = self.client.api.attach_socket(container.id, params={"stdin": 1, "stream": 1})
-        raw = getattr(sock, "_sock", sock)
+        started = time.monotonic()
         try:
-            container.start()
-            started = time.monotonic()
-            timings["start_s"] = started - t0 - timings["create_s"]
             raw.sendall(tar_files(job.files))
             raw.shutdown(socket.SHUT_WR)
-        except (OSError, errors.APIError) as exc:
-            raise SandboxUnavailable(f"could not start the sandbox: {exc}") from exc
+        except OSError as exc:
+            raise SandboxUnavailable(f"could not send the job to the sandbox: {exc}") from exc
         finally:
             with contextlib.suppress(OSError):
                 raw.close()

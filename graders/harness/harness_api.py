@@ -72,15 +72,17 @@ class Events:
 
     timeouts: int = 0
     memory: int = 0
+    gpu_memory: int = 0
     output_limit: int = 0
     crashes: int = 0
     calls: int = 0
+    spawn_errors: int = 0  # the harness could not start a candidate process: infrastructure, not the candidate
     notes: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Limits:
-    memory_bytes: int
+    memory_bytes: int | None  # None: no RLIMIT_DATA (CUDA reserves vast virtual ranges); cgroup only
     nproc: int = 64
     nofile: int = 256
     fsize_bytes: int = 64 * 1024 * 1024
@@ -122,7 +124,8 @@ class CandidateProcess:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         resource.setrlimit(resource.RLIMIT_NOFILE, (lim.nofile, lim.nofile))
         resource.setrlimit(resource.RLIMIT_FSIZE, (lim.fsize_bytes, lim.fsize_bytes))
-        resource.setrlimit(resource.RLIMIT_DATA, (lim.memory_bytes, lim.memory_bytes))
+        if lim.memory_bytes:
+            resource.setrlimit(resource.RLIMIT_DATA, (lim.memory_bytes, lim.memory_bytes))
         if self.uid is not None:  # per-user process count: only meaningful for a dedicated uid
             resource.setrlimit(resource.RLIMIT_NPROC, (lim.nproc, lim.nproc))
 
@@ -133,12 +136,15 @@ class CandidateProcess:
         kwargs = {}
         if self.uid is not None:
             kwargs = {"user": self.uid, "group": self.uid, "extra_groups": []}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(self.harness_dir / "candidate_runner.py"), str(req_r), str(resp_w),
-             str(self.workdir), str(self.libdir)],
-            pass_fds=(req_r, resp_w), stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, cwd=self.workdir,
-            env=self.env, process_group=0, preexec_fn=self._preexec, close_fds=True, **kwargs,
-        )
+        try:
+            self.proc = self._popen(req_r, resp_w, out_w, kwargs)
+        except OSError as exc:
+            for fd in (req_r, req_w, resp_r, resp_w, out_r, out_w):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            self.events.spawn_errors += 1
+            self.events.notes.append(f"could not start the {self.label} process: {exc}")
+            raise CandidateError("SandboxError", f"could not start the {self.label} process: {exc}") from None
         for fd in (req_r, resp_w, out_w):
             os.close(fd)
         self.req_w, self.resp_r, self.out_r = req_w, resp_r, out_r
@@ -146,6 +152,14 @@ class CandidateProcess:
         self._oom_before = _cgroup_oom_kills()
         threading.Thread(target=self._drain, args=(out_r,), daemon=True).start()
         self._roundtrip({"files": wire.encode(self.files), "modules": self.modules}, raw=True)
+
+    def _popen(self, req_r: int, resp_w: int, out_w: int, kwargs: dict) -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-I", str(self.harness_dir / "candidate_runner.py"), str(req_r), str(resp_w),
+             str(self.workdir), str(self.libdir)],
+            pass_fds=(req_r, resp_w), stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, cwd=self.workdir,
+            env=self.env, process_group=0, preexec_fn=self._preexec, close_fds=True, **kwargs,
+        )
 
     def _drain(self, fd: int) -> None:
         while True:
@@ -260,11 +274,14 @@ class CandidateProcess:
                 raise CandidateError("BadReturnValue", str(exc)) from None
         err = reply.get("error") or {}
         type_name, message = str(err.get("type", "Error")), str(err.get("message", ""))
-        if type_name == "MemoryError":
+        if type_name in ("MemoryError", "OutOfMemoryError"):
+            # OutOfMemoryError is torch.cuda's: GPU memory, reported apart from host memory and timeouts.
+            gpu = type_name == "OutOfMemoryError"
             self.events.memory += 1
+            self.events.gpu_memory += gpu
             self.dead_reason = self.dead_reason or "memory"
             self.kill()
-            raise CandidateMemoryError(type_name, message or "out of memory")
+            raise CandidateMemoryError(type_name, ("GPU out of memory: " if gpu else "") + (message or "out of memory"))
         raise _error_for(type_name, message, str(err.get("traceback", "")))
 
     def _died(self, exc: Exception):

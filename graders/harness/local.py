@@ -26,14 +26,16 @@ def parse_result(stdout: str) -> dict:
     return json.loads(lines[-1])
 
 
-def run_local(exercise: Path, candidate: Path, suite: str = "hidden") -> dict:
+def run_local(exercise: Path, candidate: Path, suite: str = "hidden", drop_privileges: bool = False) -> dict:
     coding = yaml.safe_load((exercise / "question.yaml").read_text())["coding"]
     coding.setdefault("resources", {})
     coding["resources"] = {"cpus": 1, "memory_mb": 1024, "wall_seconds": 60, "gpu": False, **coding["resources"]}
     files = build_job(exercise_files=read_exercise_dir(exercise), coding=coding, suite=suite,
-                      candidate_files={coding["entrypoint"]: candidate.read_bytes()}, drop_privileges=False)
+                      candidate_files={coding["entrypoint"]: candidate.read_bytes()}, drop_privileges=drop_privileges)
     with tempfile.TemporaryDirectory(prefix="harness-") as tmp:
         root = Path(tmp)
+        if drop_privileges:
+            root.chmod(0o755)  # the candidate's uid must reach work/ and lib/ (private/ stays 0700)
         write_tree(root, files)
         proc = subprocess.run([sys.executable, "-I", str(root / "harness" / "main.py"), str(root)],
                               capture_output=True, text=True, timeout=coding["resources"]["wall_seconds"] + 60)
@@ -48,8 +50,10 @@ def main() -> int:
     parser.add_argument("candidate", type=Path)
     parser.add_argument("--suite", default="hidden", choices=["hidden", "visible"])
     parser.add_argument("--stderr", action="store_true", help="also print the harness's stderr")
+    parser.add_argument("--drop-privileges", action="store_true",
+                        help="as root: run candidate code as uid 65534, as the Docker backend does")
     args = parser.parse_args()
-    result = run_local(args.exercise, args.candidate, args.suite)
+    result = run_local(args.exercise, args.candidate, args.suite, args.drop_privileges)
     stderr = result.pop("_stderr_tail")
     print(json.dumps(result, indent=1))
     if args.stderr:

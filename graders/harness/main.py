@@ -9,6 +9,7 @@ call candidate code through proxies), runs the benchmarks, and prints one JSON r
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -70,7 +71,7 @@ def run(root: Path) -> dict:
     entry_module = job["entrypoint"].removesuffix(".py")
     drop = bool(job.get("drop_privileges")) and os.getuid() == 0
     deadline = started + float(job["wall_seconds"]) * 0.92
-    limits = Limits(memory_bytes=int(job["memory_mb"]) * 1024 * 1024,
+    limits = Limits(memory_bytes=None if job.get("gpu") else int(job["memory_mb"]) * 1024 * 1024,
                     output_cap=int(job.get("output_cap", 1024 * 1024)))
     events = Events()
 
@@ -135,18 +136,35 @@ def run(root: Path) -> dict:
             proc.close()
 
     result["candidate_output"] = candidate.output_text()
-    result["events"] = {"timeouts": events.timeouts, "memory": events.memory, "output_limit": events.output_limit,
-                        "crashes": events.crashes, "calls": events.calls}
+    result["events"] = {"timeouts": events.timeouts, "memory": events.memory, "gpu_memory": events.gpu_memory,
+                        "output_limit": events.output_limit, "crashes": events.crashes, "calls": events.calls,
+                        "spawn_errors": events.spawn_errors}
+    if events.notes:
+        result["notes"] = events.notes[:10]
+    result["environment"] = _environment(bool(job.get("gpu")))
     timings["total_s"] = round(time.monotonic() - started, 3)
     result["timings"] = timings
     result["verdict"], result["score"] = verdict_and_score(result, job.get("scoring") or {"hidden_tests": 1.0})
     return result
 
 
+def _environment(gpu: bool) -> dict:
+    """What the run had: the GPU's name when one was asked for, and the cgroup's memory peak."""
+    env: dict = {"python": sys.version.split()[0]}
+    with contextlib.suppress(OSError, ValueError):
+        env["memory_peak_bytes"] = int(Path("/sys/fs/cgroup/memory.peak").read_text())
+    if gpu and "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        env["cuda_available"] = bool(torch.cuda.is_available())
+        if env["cuda_available"]:
+            env["gpu_name"] = torch.cuda.get_device_name(0)
+    return env
+
+
 def verdict_and_score(result: dict, scoring: dict) -> tuple[str, float]:
     ev = result["events"]
     tests = [t for t in result["tests"] if t["outcome"] != "skipped"]
-    if result.get("harness_error"):
+    if result.get("harness_error") or ev.get("spawn_errors"):
         return "sandbox-error", 0.0
     for key, verdict in (("output_limit", "output-limit"), ("memory", "memory"), ("timeouts", "timeout")):
         if ev[key]:

@@ -1,12 +1,14 @@
-"""Every auto-graded exercise proves its own hidden tests.
+"""Every auto-graded exercise proves its own hidden tests, through the real sandbox.
 
-The reference passes (hidden and visible), the starter fails, every plausible wrong solution fails
-and every differently written right one passes. Runs each candidate file in a fresh temp dir with
-pytest in a subprocess (tests/exercises/runner.py).
+The reference passes (hidden and visible suites), the starter fails, every plausible wrong solution
+fails and every differently written right one passes. Exercises with a latency gate also ship
+slow-but-correct variants (variants/slow/) that pass every test and still fail the gate.
+Runs through Docker when an engine answers (required under CI), else the local backend.
 """
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,7 +16,10 @@ import pytest
 import yaml
 from django.conf import settings
 
-from tests.exercises.runner import run_suite
+from graders.grading import grade
+from graders.jobs import read_exercise_dir
+from sandboxes import docker_engine_available
+from tests.conftest import IN_CI, require_service
 
 EXERCISES = Path(settings.CONTENT_EXERCISES_DIR)
 CODING = sorted(
@@ -22,30 +27,65 @@ CODING = sorted(
 )
 
 
-def test_the_track_ships_at_least_four_coding_exercises():
+@pytest.fixture(scope="module")
+def backend():
+    ok, why = docker_engine_available(timeout=5)
+    if IN_CI:
+        require_service("Docker engine", ok, why)
+    if ok:
+        from graders.backends import default_image_tag
+        from sandboxes.docker_backend import DockerBackend
+
+        return DockerBackend(image=settings.SANDBOX_IMAGE or default_image_tag())
+    from sandboxes.local_backend import LocalBackend
+
+    return LocalBackend()
+
+
+def test_the_track_ships_its_coding_exercises():
     assert {p.name for p in CODING} >= {"softmax-cross-entropy-bug", "ctc-greedy-decode", "ctc-loss-padding-mask",
-                                         "wer-by-slice"}
+                                         "wer-by-slice", "log-mel-frames", "asr-domain-terms"}
+
+
+def _jobs(exercise: Path) -> list[tuple[str, Path, str, str]]:
+    """(label, file, suite, expectation) with expectation in passed / failed / slow."""
+    jobs = [("reference", exercise / "reference/solution.py", "hidden", "passed"),
+            ("reference", exercise / "reference/solution.py", "visible", "passed"),
+            ("starter", exercise / "starter/solution.py", "hidden", "failed")]
+    for kind, expect in (("wrong", "failed"), ("right", "passed"), ("slow", "slow")):
+        jobs += [(f"{kind}/{p.name}", p, "hidden", expect) for p in sorted((exercise / "variants" / kind).glob("*.py"))]
+    return jobs
 
 
 @pytest.mark.parametrize("exercise", CODING, ids=[p.name for p in CODING])
-def test_exercise_hidden_tests_separate_right_from_wrong(exercise: Path):
-    wrong = sorted((exercise / "variants" / "wrong").glob("*.py"))
-    right = sorted((exercise / "variants" / "right").glob("*.py"))
-    assert len(wrong) >= 4 and len(right) >= 2
-    jobs = [("reference", exercise / "reference" / "solution.py", "hidden", True),
-            ("reference", exercise / "reference" / "solution.py", "visible", True),
-            ("starter", exercise / "starter" / "solution.py", "hidden", False)]
-    jobs += [(f"wrong/{p.name}", p, "hidden", False) for p in wrong]
-    jobs += [(f"right/{p.name}", p, "hidden", True) for p in right]
+def test_exercise_hidden_tests_separate_right_from_wrong(exercise: Path, backend):
+    coding = yaml.safe_load((exercise / "question.yaml").read_text())["coding"]
+    files = read_exercise_dir(exercise)
+    jobs = _jobs(exercise)
+    assert sum(1 for j in jobs if j[0].startswith("wrong/")) >= 4
+    assert sum(1 for j in jobs if j[0].startswith("right/")) >= 2
+
+    def run(job):
+        label, path, suite, _ = job
+        return grade(backend=backend, exercise_files=files, coding=coding, suite=suite,
+                     candidate_files={coding["entrypoint"]: path.read_bytes()})
+
     with ThreadPoolExecutor(max_workers=2) as pool:
-        outcomes = list(pool.map(lambda job: run_suite(exercise, job[1], job[2]), jobs))
+        results = list(pool.map(run, jobs))
     problems = []
-    for (name, _, suite, want_pass), outcome in zip(jobs, outcomes, strict=True):
-        if outcome.ok != want_pass:
-            problems.append(f"{name} on {suite} tests: expected {'PASS' if want_pass else 'FAIL'}, got "
-                            f"passed={outcome.passed} failed={outcome.failed} exit={outcome.exit_code}\n"
-                            f"{outcome.output[-1500:]}")
-        if not want_pass:
-            # A wrong solution must fail on assertions, not because the test suite itself broke.
-            assert outcome.passed + outcome.failed > 0, f"{name}: no test ran\n{outcome.output[-1500:]}"
+    for (label, _, suite, expect), result in zip(jobs, results, strict=True):
+        tests = result["tests"]
+        all_tests_pass = bool(tests) and all(t["outcome"] == "passed" for t in tests)
+        if expect == "passed":
+            ok = result["verdict"] == "passed" and result["score"] == 1.0
+        elif expect == "slow":
+            ok = all_tests_pass and result["verdict"] == "failed" and not result["benchmarks"]["latency"]["passed"]
+        else:
+            # Wrong code fails on its merits: the exercise's own tests ran (no collection errors).
+            ok = (result["verdict"] == "failed" and result["score"] < 1.0
+                  and not any(t["name"].startswith("collect:") for t in tests) and bool(tests))
+        if not ok:
+            brief = {k: result.get(k) for k in ("verdict", "score", "benchmarks", "events", "error", "harness_error")}
+            brief["failing"] = [t["name"] for t in tests if t["outcome"] != "passed"][:10]
+            problems.append(f"{label} ({suite}): expected {expect}\n{json.dumps(brief, default=str)[:2500]}")
     assert not problems, "\n\n".join(problems)

@@ -9,8 +9,15 @@ from assessments.models import Question
 from graders.models import GradingRun, RunStatus
 from graders.services import grading_run_create
 from tests.conftest import require_service
-from tests.workers import REDIS_URL, database_url_for_tests, redis_available, start_worker, stop_worker, use_broker
-from tests.workers import wait_for
+from tests.workers import (
+    REDIS_URL,
+    database_url_for_tests,
+    redis_available,
+    start_worker,
+    stop_worker,
+    use_broker,
+    wait_for,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

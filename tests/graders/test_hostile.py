@@ -170,7 +170,8 @@ HOSTILE = {
             return sorted(os.listdir("hidden")) if os.path.exists("hidden") else a - b
         """), {"failed"}),
     "planted_conftest_and_sitecustomize": (src("""
-        EVIL = "import pytest\\n@pytest.hookimpl(tryfirst=True)\\ndef pytest_runtest_makereport(item, call):\\n    pass\\n"
+        EVIL = ("import pytest\\n@pytest.hookimpl(tryfirst=True)\\n"
+                "def pytest_runtest_makereport(item, call):\\n    pass\\n")
         for name in ("conftest.py", "sitecustomize.py", "usercustomize.py", "pytest.ini"):
             with open(name, "w") as fh:
                 fh.write(EVIL if name != "pytest.ini" else "[pytest]\\naddopts = -p no:python\\n")

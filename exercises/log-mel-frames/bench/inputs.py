@@ -16,7 +16,8 @@ def _speechy(batch, n, seed, sample_rate=16000):
     t = torch.arange(n, dtype=torch.float64) / sample_rate
     f0 = 100.0 + 120.0 * torch.rand(batch, 1, generator=g, dtype=torch.float64)
     harmonics = sum(torch.sin(2 * math.pi * h * f0 * t) / h for h in range(1, 6))
-    envelope = 0.5 + 0.5 * torch.sin(2 * math.pi * 3.0 * t + 6.0 * torch.rand(batch, 1, generator=g, dtype=torch.float64))
+    phase = 6.0 * torch.rand(batch, 1, generator=g, dtype=torch.float64)
+    envelope = 0.5 + 0.5 * torch.sin(2 * math.pi * 3.0 * t + phase)          # syllable-rate loudness
     noise = 0.02 * torch.randn(batch, n, generator=g, dtype=torch.float64)
     return (0.2 * envelope * harmonics + noise).to(torch.float32)
 

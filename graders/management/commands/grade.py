@@ -4,7 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.content import ContentError, load_question
+from assessments.content import load_question
 from graders.backends import get_backend
 from graders.grading import grade
 from graders.jobs import file_bytes

@@ -77,8 +77,9 @@ def assert_close(out, expected):
     if not ok.all():
         b, t, m = (int(i) for i in torch.nonzero(~ok)[0])
         raise AssertionError(
-            f"{int((~ok).sum())} of {ok.numel()} values out of tolerance; first at [batch {b}, frame {t}, mel {m}]: "
-            f"got {got[b, t, m].item():.6f}, expected {expected[b, t, m].item():.6f} (max |log error| {log_err.max().item():.3g})")
+            f"{int((~ok).sum())} of {ok.numel()} values out of tolerance; first at [batch {b}, frame {t}, "
+            f"mel {m}]: got {got[b, t, m].item():.6f}, expected {expected[b, t, m].item():.6f} "
+            f"(max |log error| {log_err.max().item():.3g})")
 
 
 def check(waveform, **params):

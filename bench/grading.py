@@ -1,0 +1,178 @@
+"""Grading benchmarks. Prints figures; asserts nothing (targets are printed beside them).
+
+    python bench/grading.py [--overhead-n 21] [--burst 50] [--parallel 2] [--exercise softmax-cross-entropy-bug]
+
+1. Sandbox overhead per job: the same harness job run through the Docker backend and directly on
+   the host (local backend), alternating, in this process. Median and p95 of the difference and of
+   the ratio. Target: median overhead under 150 ms.
+2. Burst: N submissions of a torch exercise through Celery (Redis broker, real worker processes,
+   the Docker backend), against the same N graded directly on the host with the same parallelism.
+   Throughput ratio target: at least 0.8.
+
+Needs Redis (CELERY_BROKER_URL or redis://127.0.0.1:6379/14), a Docker engine and the sandbox image;
+uses DATABASE_URL when set (PostgreSQL recommended), else a throwaway SQLite file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def setup_django(db_dir: Path) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
+    os.environ.setdefault("DJANGO_DEBUG", "true")
+    os.environ.setdefault("INTERVIEW_TRACK_VAR_DIR", str(db_dir))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("sync_content", verbosity=0)
+
+
+def overhead(exercise: str, n: int, pool_size: int) -> dict:
+    import yaml
+
+    from graders.backends import default_image_tag
+    from graders.grading import grade
+    from graders.jobs import read_exercise_dir
+    from sandboxes.docker_backend import DockerBackend
+    from sandboxes.local_backend import LocalBackend
+
+    folder = ROOT / "exercises" / exercise
+    coding = yaml.safe_load((folder / "question.yaml").read_text())["coding"]
+    files = read_exercise_dir(folder)
+    candidate = {coding["entrypoint"]: (folder / "reference" / coding["entrypoint"]).read_bytes()}
+    docker = DockerBackend(image=os.environ.get("SANDBOX_IMAGE") or default_image_tag(), pool_size=pool_size)
+    local = LocalBackend(isolate_network=False)
+
+    def timed(backend) -> float:
+        t0 = time.perf_counter()
+        result = grade(backend=backend, exercise_files=files, coding=coding, candidate_files=candidate, suite="visible")
+        assert result["verdict"] == "passed", result
+        return time.perf_counter() - t0
+
+    timed(docker), timed(local)  # warm caches on both sides
+    diffs, ratios, d_times, h_times = [], [], [], []
+    for i in range(n):
+        if pool_size:
+            time.sleep(1.0)  # let the pool refill, as it would between submissions
+        pair = (timed(docker), timed(local)) if i % 2 == 0 else tuple(reversed((timed(local), timed(docker))))
+        d, h = pair
+        d_times.append(d)
+        h_times.append(h)
+        diffs.append(d - h)
+        ratios.append(d / h)
+    docker.close()
+    return {"n": n, "docker_median_s": statistics.median(d_times), "host_median_s": statistics.median(h_times),
+            "overhead_median_ms": statistics.median(diffs) * 1e3, "overhead_p95_ms": pct(diffs, 0.95) * 1e3,
+            "ratio_median": statistics.median(ratios), "ratio_p95": pct(ratios, 0.95)}
+
+
+def burst(exercise: str, n: int, parallel: int, broker: str) -> dict:
+    import yaml
+    from django.db import connection, transaction
+
+    from assessments.models import Question
+    from graders.grading import grade
+    from graders.jobs import read_exercise_dir
+    from graders.models import GradingRun
+    from graders.services import grading_run_create
+    from sandboxes.local_backend import LocalBackend
+    from webapp.celery import app
+
+    folder = ROOT / "exercises" / exercise
+    coding = yaml.safe_load((folder / "question.yaml").read_text())["coding"]
+    source = (folder / "reference" / coding["entrypoint"]).read_text()
+
+    # Host baseline: the same harness jobs, same parallelism, no broker, no container.
+    files = read_exercise_dir(folder)
+    local = LocalBackend(isolate_network=False)
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(parallel) as pool:
+        host_results = list(pool.map(lambda _: grade(backend=local, exercise_files=files, coding=coding, suite="hidden",
+                                                     candidate_files={coding["entrypoint"]: source.encode()}),
+                                     range(n)))
+    host_s = time.perf_counter() - t0
+    assert all(r["verdict"] == "passed" for r in host_results)
+
+    s = connection.settings_dict
+    db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{s['NAME']}"
+    env = {**os.environ, "CELERY_BROKER_URL": broker, "DATABASE_URL": db_url, "SANDBOX_BACKEND": "docker"}
+    workers = [subprocess.Popen([sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", "grading-cpu",
+                                 "--pool", "solo", "--without-gossip", "--without-mingle", "-n", f"bench{i}@%h",
+                                 "-l", "WARNING"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True) for i in range(parallel)]
+    app.conf.broker_url = broker
+    app._pool = None
+    try:
+        time.sleep(6)  # workers up and consuming before the clock starts
+        question = Question.objects.get(slug=exercise, is_current=True)
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            ids = [grading_run_create(question=question, candidate_files={coding["entrypoint"]: source},
+                                      suite="hidden").pk for _ in range(n)]
+        while GradingRun.objects.filter(pk__in=ids, status__in=["queued", "running"]).exists():
+            time.sleep(0.2)
+        celery_s = time.perf_counter() - t0
+        verdicts = list(GradingRun.objects.filter(pk__in=ids).values_list("verdict", flat=True))
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.wait(timeout=60)
+    return {"n": n, "parallel": parallel, "host_s": host_s, "celery_docker_s": celery_s,
+            "host_throughput_per_min": n / host_s * 60, "celery_throughput_per_min": n / celery_s * 60,
+            "throughput_ratio": host_s / celery_s, "passed": verdicts.count("passed")}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--exercise", default="softmax-cross-entropy-bug")
+    parser.add_argument("--overhead-exercise", default="wer-by-slice", help="a light exercise for overhead")
+    parser.add_argument("--overhead-n", type=int, default=21)
+    parser.add_argument("--pool", type=int, default=2, help="pre-started containers for the pooled overhead run")
+    parser.add_argument("--burst", type=int, default=50)
+    parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14"))
+    parser.add_argument("--skip-burst", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        setup_django(Path(tmp))
+        print(f"== sandbox overhead per job ({args.overhead_exercise}, visible suite, n={args.overhead_n})")
+        for pool in (0, args.pool):
+            o = overhead(args.overhead_exercise, args.overhead_n, pool)
+            print(f"  pool={pool}: docker median {o['docker_median_s']:.3f} s, host median {o['host_median_s']:.3f} s;"
+                  f" overhead median {o['overhead_median_ms']:.0f} ms, p95 {o['overhead_p95_ms']:.0f} ms;"
+                  f" ratio median {o['ratio_median']:.2f}, p95 {o['ratio_p95']:.2f}  (target: median < 150 ms)")
+        if not args.skip_burst:
+            print(f"== burst: {args.burst} x {args.exercise} (hidden), parallelism {args.parallel}")
+            b = burst(args.exercise, args.burst, args.parallel, args.broker)
+            print(f"  host direct: {b['host_s']:.1f} s ({b['host_throughput_per_min']:.1f}/min);"
+                  f" Celery+Redis+Docker: {b['celery_docker_s']:.1f} s ({b['celery_throughput_per_min']:.1f}/min);"
+                  f" throughput ratio {b['throughput_ratio']:.2f} (target >= 0.8); passed {b['passed']}/{b['n']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
