@@ -6,6 +6,7 @@ import socket
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -14,11 +15,19 @@ from assessments.models import Attempt, Question, Submission
 
 from .models import GradingRun, RunStatus, Suite
 
-LEASE_MARGIN = timedelta(minutes=2)
+HOST_MARGIN_S = 20  # graders.grading gives the sandbox this much beyond the exercise's wall time
 
 
 class RunNotAvailable(Exception):
-    """This delivery must not act on the run (final already, or another worker holds it)."""
+    """This delivery must not act on the run (final already, or another worker holds it).
+
+    `retry_in` is set when another worker holds a live lease: that worker may have died, so look
+    again once the lease runs out instead of dropping the message.
+    """
+
+    def __init__(self, message: str, retry_in: float | None = None):
+        super().__init__(message)
+        self.retry_in = retry_in
 
 
 def queue_for(question: Question) -> str:
@@ -48,14 +57,16 @@ def grading_run_claim(*, run_id: str, worker: str | None = None, now: datetime |
     with transaction.atomic():
         run = GradingRun.objects.select_for_update().select_related("question").get(pk=run_id)
         if run.status == RunStatus.RUNNING and run.lease_expires_at and run.lease_expires_at > now:
-            raise RunNotAvailable(f"run {run_id} is held by {run.worker} until {run.lease_expires_at}")
+            raise RunNotAvailable(f"run {run_id} is held by {run.worker} until {run.lease_expires_at}",
+                                  retry_in=(run.lease_expires_at - now).total_seconds() + 1)
         if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
             raise RunNotAvailable(f"run {run_id} is already {run.status}")
         wall = int(run.question.coding["resources"]["wall_seconds"])
         run.status = RunStatus.RUNNING
         run.deliveries += 1
         run.started_at = now
-        run.lease_expires_at = now + timedelta(seconds=wall + 60) + LEASE_MARGIN
+        grace = settings.GRADING_LEASE_GRACE_S
+        run.lease_expires_at = now + timedelta(seconds=wall + HOST_MARGIN_S + grace)
         run.worker = worker or socket.gethostname()
         run.save(update_fields=["status", "deliveries", "started_at", "lease_expires_at", "worker"])
         return run, run.deliveries

@@ -23,6 +23,9 @@ def grade_run(self, run_id: str) -> str:
     try:
         run, delivery = services.grading_run_claim(run_id=run_id, worker=self.request.hostname)
     except services.RunNotAvailable as exc:
+        if exc.retry_in is not None:
+            log.info("later: %s", exc)
+            raise self.retry(countdown=exc.retry_in, max_retries=50) from None
         log.info("skip: %s", exc)
         return "skipped"
     except GradingRun.DoesNotExist:

@@ -295,13 +295,19 @@ class _CappedStream:
         self._thread.join(timeout=10)
 
 
-def sweep_leftovers(client=None, older_than_s: float = 0) -> int:
-    """Remove sandbox containers a crashed worker left behind (found by label)."""
+def sweep_leftovers(client=None, older_than_s: float = 3600) -> int:
+    """Remove sandbox containers (found by label) older than any job may live: a crashed worker's."""
+    import datetime
+
     import docker
 
     client = client or docker.from_env(timeout=30)
+    now = datetime.datetime.now(datetime.UTC)
     removed = 0
     for container in client.containers.list(all=True, filters={"label": LABEL}):
-        container.remove(force=True)
-        removed += 1
+        created = datetime.datetime.fromisoformat(container.attrs["Created"][:26].rstrip("Z") + "+00:00")
+        if (now - created).total_seconds() >= older_than_s:
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+                removed += 1
     return removed

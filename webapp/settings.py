@@ -219,3 +219,6 @@ if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
 # the result's critical path: both hide Docker latency (bench/grading.py measures them).
 SANDBOX_POOL_SIZE = int(os.environ.get("SANDBOX_POOL_SIZE", "0"))
 SANDBOX_ASYNC_REMOVE = env_bool("SANDBOX_ASYNC_REMOVE", False)
+# A running grading job's lease: its wall time, the host margin, and this grace. A run whose
+# worker died is taken over by another delivery once the lease has run out.
+GRADING_LEASE_GRACE_S = int(os.environ.get("GRADING_LEASE_GRACE_S", "60"))

@@ -1,4 +1,9 @@
-"""Hidden tests for batch_ctc_loss."""
+"""Hidden tests for batch_ctc_loss.
+
+These run in the harness; batch_ctc_loss runs in the candidate process and tensors cross by value.
+Gradient and no-mutation checks go through tests/driver.py, which runs backward beside the
+candidate's code and reports plain values. Every expected value is computed HERE.
+"""
 
 import itertools
 import math
@@ -7,6 +12,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from driver import loss_and_grad
 from solution import batch_ctc_loss
 
 PAD = -1
@@ -111,16 +117,19 @@ def test_junk_in_padding_frames_does_not_change_loss():
 
 def test_gradient_is_zero_on_padding_frames_and_correct_on_valid_frames():
     lp, tg, il, tl = _make_batch(30, 4, 24, 6, 5)
-    x = lp.clone().requires_grad_(True)
-    batch_ctc_loss(x, tg, il, tl).backward()
+    out = loss_and_grad(lp, tg, il, tl)  # backward runs in the candidate process (tests/driver.py)
+    assert out["requires_grad"], "the loss is not differentiable with respect to log_probs"
+    assert out["backward_error"] is None, f"loss.backward() failed: {out['backward_error']}"
+    grad = out["grad"]
     x_ref = lp.clone().requires_grad_(True)
     _expected(x_ref, tg, il, tl).backward()
-    assert x.grad is not None
+    assert grad is not None
+    assert grad.shape == lp.shape and grad.dtype == lp.dtype
     for b in range(lp.shape[0]):
         n = int(il[b])
-        assert torch.count_nonzero(x.grad[b, n:]) == 0, f"utterance {b} has gradient on padding frames"
-        assert x.grad[b, :n].abs().sum() > 0, f"utterance {b} has no gradient on its valid frames"
-    assert torch.allclose(x.grad, x_ref.grad, rtol=1e-7, atol=1e-10)
+        assert torch.count_nonzero(grad[b, n:]) == 0, f"utterance {b} has gradient on padding frames"
+        assert grad[b, :n].abs().sum() > 0, f"utterance {b} has no gradient on its valid frames"
+    assert torch.allclose(grad, x_ref.grad, rtol=1e-7, atol=1e-10)
 
 
 def test_padded_targets_with_minus_one():
@@ -183,10 +192,13 @@ def test_unalignable_utterance_gives_inf():
 
 def test_does_not_mutate_inputs():
     lp, tg, il, tl = _make_batch(100, 4, 20, 6, 5, blank=2)
-    copies = [t.clone() for t in (lp, tg, il, tl)]
-    x = lp.clone().requires_grad_(True)
-    batch_ctc_loss(x, tg, il, tl, blank=2).backward()
-    assert torch.equal(x.detach(), copies[0])
-    for t, c in zip((tg, il, tl), copies[1:]):
-        assert torch.equal(t, c)
-    assert (tg == PAD).any()  # the caller's padding is still there
+    # The call and backward run in the candidate process (tests/driver.py), which sends back every
+    # input as it looks afterwards; they are compared with this process's untouched originals.
+    out = loss_and_grad(lp, tg, il, tl, blank=2)
+    after = out["inputs_after"]
+    assert out["backward_error"] is None, f"loss.backward() failed: {out['backward_error']}"
+    assert torch.equal(after["log_probs"], lp), "log_probs was modified in place"
+    for name, original in (("targets", tg), ("input_lengths", il), ("target_lengths", tl)):
+        assert after[name].dtype == original.dtype, f"{name} changed dtype"
+        assert torch.equal(after[name], original), f"{name} was modified in place"
+    assert (after["targets"] == PAD).any()  # the caller's padding is still there

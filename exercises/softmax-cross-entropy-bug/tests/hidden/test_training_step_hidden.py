@@ -178,7 +178,8 @@ def test_overfitting_one_batch_drives_loss_towards_zero():
     losses, final = out["losses"], out["final_loss"]
     assert len(losses) == 60 and isinstance(final, float)
     first = losses[0]
-    assert 0.0 <= final < 0.05 and final < 0.1 * first, f"loss went {first:.3f} -> {final:.3f}; cannot overfit one batch"
+    assert 0.0 <= final < 0.05 and final < 0.1 * first, (
+        f"loss went {first:.3f} -> {final:.3f}; cannot overfit one batch")
     # Judge the trained parameters with the harness's own loss, not the candidate's.
     with torch.no_grad():
         for name, p in model.named_parameters():
