@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import socket
 import threading
 import time
@@ -17,6 +18,7 @@ from collections import deque
 
 from .base import Job, Result, SandboxUnavailable, Verdict, substitute, tar_files
 
+log = logging.getLogger(__name__)
 ROOT = "/sandbox/job"
 LABEL = "interview-track.sandbox"
 
@@ -126,8 +128,23 @@ class DockerBackend:
 
     def _remove(self, container, *, wait: bool = True) -> None:
         def remove() -> None:
-            with contextlib.suppress(Exception):  # leftovers are swept by label; never mask a result
-                container.remove(force=True)
+            # Under load the engine can refuse a removal (409 "in progress", a read timeout): try
+            # again, and check it is really gone. What still survives is swept by label later.
+            for attempt in range(5):
+                try:
+                    container.remove(force=True)
+                except self._docker.errors.NotFound:
+                    return
+                except Exception as exc:  # noqa: BLE001 - never mask the job's result
+                    log.warning("removing sandbox %s failed (attempt %d): %s", container.short_id, attempt + 1, exc)
+                try:
+                    self.client.api.inspect_container(container.id)
+                except self._docker.errors.NotFound:
+                    return
+                except Exception:  # noqa: BLE001
+                    pass
+                time.sleep(0.2 * (attempt + 1))
+            log.error("sandbox container %s could not be removed; the label sweep will take it", container.short_id)
 
         if wait:
             remove()

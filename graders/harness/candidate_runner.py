@@ -8,6 +8,7 @@ work dir (sitecustomize.py, conftest.py) loads before the candidate's module doe
 import importlib
 import os
 import sys
+import tempfile
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -21,6 +22,9 @@ def main() -> None:
     init = wire.read_frame(req_fd)
     files = wire.decode(init["files"])
     allowed = set(init["modules"])
+    # A folder of our own (0700, our uid): the shared parent may be unlistable to us (the reference's
+    # is 1733 so the candidate cannot find it), and Python's import system must list its folder.
+    workdir = tempfile.mkdtemp(prefix="w", dir=workdir)
     for name, data in files.items():
         if "/" in name or name.startswith("."):
             continue  # flat names only: the candidate's files live directly in the work dir

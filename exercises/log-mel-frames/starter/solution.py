@@ -31,7 +31,7 @@ def log_mel(waveform: torch.Tensor, sample_rate: int = 16000, n_fft: int = 400, 
             n_mels: int = 80) -> torch.Tensor:
     """Log-mel features [B, frames, n_mels] for a float32 waveform batch [B, N].
 
-    Correct, but slow: it works one utterance and one frame at a time.
+    Correct, but slow: it works one utterance, one frame and one mel filter at a time.
     Make it fast without changing what it returns (see the prompt for the exact contract).
     """
     batch, n = waveform.shape
