@@ -147,3 +147,8 @@ class ScorecardAdmin(admin.ModelAdmin):
 @admin.register(models.DimensionScore)
 class DimensionScoreAdmin(admin.ModelAdmin):
     list_display = ["scorecard", "question", "dimension", "level"]
+
+
+@admin.register(models.AutomatedScore)
+class AutomatedScoreAdmin(ReadOnlyContentAdmin):
+    list_display = ["submission", "verdict", "score", "source", "graded_at"]

@@ -369,6 +369,23 @@ class Submission(models.Model):
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+class AutomatedScore(models.Model):
+    """The automated grade of one submission, written by the grading machinery through a service."""
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="automated_score")
+    verdict = models.CharField(max_length=20)
+    score = models.FloatField()
+    details = models.JSONField(default=dict, help_text="tests by name and outcome, benchmark figures")
+    source = models.CharField(max_length=100, help_text="what produced it, e.g. a grading run id")
+    graded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(score__gte=0, score__lte=1), name="automatedscore_in_range")]
+
+    def __str__(self) -> str:
+        return f"{self.submission}: {self.verdict} {self.score:.2f}"
+
+
 class Recommendation(models.TextChoices):
     STRONG_NO = "strong_no", "Strong no"
     NO = "no", "No"

@@ -17,6 +17,7 @@ from .content import ContentBundle, QuestionSpec, RubricSpec, TrackSpec, load_co
 from .models import (
     Attempt,
     AttemptStatus,
+    AutomatedScore,
     Candidate,
     Competency,
     Invitation,
@@ -33,6 +34,7 @@ from .models import (
     SubmitReason,
     Track,
 )
+from .signals import attempt_submitted
 
 
 class AssessmentError(Exception):
@@ -293,4 +295,18 @@ def attempt_submit(*, attempt: Attempt, reason: str = SubmitReason.CANDIDATE,
     attempt.submitted_at = min(now, attempt.deadline_at) if reason == SubmitReason.DEADLINE else now
     attempt.submit_reason = reason
     attempt.save(update_fields=["status", "submitted_at", "submit_reason"])
+    attempt_submitted.send(sender=Attempt, attempt=attempt, submissions=submissions)
     return submissions
+
+
+def submission_automated_score_record(*, submission: Submission, verdict: str, score: float, details: dict,
+                                      source: str, graded_at: datetime | None = None) -> AutomatedScore:
+    """Store (or replace) a submission's automated grade; called by the grading machinery."""
+    if not 0.0 <= score <= 1.0:
+        raise AssessmentError(f"automated score must be within [0, 1] (got {score})")
+    record, _ = AutomatedScore.objects.update_or_create(
+        submission=submission,
+        defaults={"verdict": verdict, "score": score, "details": details, "source": source,
+                  "graded_at": graded_at or timezone.now()},
+    )
+    return record

@@ -8,8 +8,18 @@ class GradersConfig(AppConfig):
     def ready(self) -> None:
         from celery.signals import worker_process_shutdown, worker_ready
 
+        from assessments.signals import attempt_submitted
+
+        attempt_submitted.connect(_queue_hidden_grading, weak=False, dispatch_uid="graders.queue_hidden")
+
         worker_ready.connect(_sweep, weak=False)
         worker_process_shutdown.connect(_close_backend, weak=False)
+
+
+def _queue_hidden_grading(sender, attempt, submissions, **kwargs) -> None:
+    from .services import submission_runs_create
+
+    submission_runs_create(attempt=attempt, submissions=submissions)
 
 
 def _sweep(**kwargs) -> None:

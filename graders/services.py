@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import Attempt, Question, Submission
+from assessments.services import submission_automated_score_record
 
 from .models import GradingRun, RunStatus, Suite
 
@@ -86,9 +87,32 @@ def _finish(run_id: str, delivery: int, **fields: Any) -> bool:
 
 
 def grading_run_store_result(*, run_id: str, delivery: int, result: dict, backend: str, image: str) -> bool:
-    timings = {"queue_s": None, **(result.get("timings") or {}), "host_s": result.get("host_seconds")}
-    return _finish(run_id, delivery, status=RunStatus.DONE, result=result, verdict=result["verdict"],
-                   score=float(result["score"]), backend=backend, image=image, timings=timings)
+    timings = {**(result.get("timings") or {}), "host_s": result.get("host_seconds")}
+    with transaction.atomic():
+        stored = _finish(run_id, delivery, status=RunStatus.DONE, result=result, verdict=result["verdict"],
+                         score=float(result["score"]), backend=backend, image=image, timings=timings)
+        run = GradingRun.objects.select_related("submission").get(pk=run_id)
+        if stored and run.submission_id and run.suite == Suite.HIDDEN:
+            # Written back through assessments' own service: assessments never imports graders.
+            submission_automated_score_record(
+                submission=run.submission, verdict=result["verdict"], score=float(result["score"]),
+                details={"tests": [{"name": t["name"], "outcome": t["outcome"]} for t in result.get("tests", [])],
+                         "benchmarks": result.get("benchmarks", {})},
+                source=f"grading-run:{run.pk}",
+            )
+        return stored
+
+
+def submission_runs_create(*, attempt: Attempt, submissions: list[Submission]) -> list[GradingRun]:
+    """Queue hidden grading for every coding submission of a submitted attempt (once per submission)."""
+    runs = []
+    for submission in submissions:
+        question = submission.question
+        if not question.is_coding or GradingRun.objects.filter(submission=submission, suite=Suite.HIDDEN).exists():
+            continue
+        runs.append(grading_run_create(question=question, attempt=attempt, submission=submission, suite=Suite.HIDDEN,
+                                       candidate_files={question.coding["entrypoint"]: submission.body}))
+    return runs
 
 
 def grading_run_release(*, run_id: str, delivery: int, error: str) -> bool:

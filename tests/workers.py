@@ -35,12 +35,12 @@ def database_url_for_tests() -> str:
 
 
 def start_worker(log: Path, *, queues: str = "default", env: dict[str, str] | None = None,
-                 pool: str = "solo") -> subprocess.Popen:
+                 pool: str = "solo", concurrency: int = 1) -> subprocess.Popen:
     base = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
     base.update({"DJANGO_SETTINGS_MODULE": "webapp.settings_test", **(env or {})})
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", queues, "--pool", pool, "--concurrency", "1",
-         "--without-gossip", "--without-mingle", "-l", "INFO"],
+        [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", queues, "--pool", pool,
+         "--concurrency", str(concurrency), "--without-gossip", "--without-mingle", "-l", "INFO"],
         cwd=ROOT, env=base, stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True,
     )
 

@@ -35,8 +35,8 @@ def grading_worker(tmp_path, synced_content):
     ok, why = redis_available()
     require_service("Redis", ok, why)
     log = tmp_path / "worker.log"
-    proc = start_worker(log, queues="grading-cpu", env={"CELERY_BROKER_URL": REDIS_URL,
-                                                         "DATABASE_URL": database_url_for_tests()})
+    proc = start_worker(log, queues="grading-cpu", pool="prefork", concurrency=2,
+                        env={"CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": database_url_for_tests()})
     with use_broker(REDIS_URL):
         yield proc, log
     stop_worker(proc)
@@ -44,6 +44,45 @@ def grading_worker(tmp_path, synced_content):
 
 def _final(run_id, timeout=240):
     return wait_for(lambda: (r := GradingRun.objects.get(pk=run_id)).is_final and r, timeout, interval=0.5)
+
+
+def test_submitted_exam_is_graded_for_every_coding_lab(grading_worker):
+    """The seed's find-the-bug lab answered with its buggy starter, every other lab with its reference."""
+    from assessments.models import AutomatedScore, SectionQuestion, Track
+    from assessments.services import attempt_start, attempt_submit, candidate_create, invitation_create, response_save
+
+    proc, log = grading_worker
+    track = Track.objects.get(slug="advanced-ml-speech", is_current=True)
+    invitation = invitation_create(candidate=candidate_create(full_name="Ada L", email="ada@example.com"),
+                                   track=track)
+    attempt = attempt_start(invitation=invitation)
+    coding = [i.question for i in SectionQuestion.objects.filter(section__track=track).select_related("question")
+              if i.question.is_coding]
+    assert len(coding) >= 5
+    expected = {}
+    for q in coding:
+        variant = "starter/solution.py" if q.slug == "softmax-cross-entropy-bug" else "reference/solution.py"
+        response_save(attempt=attempt, question=q, body=q.files.files[variant], base_revision=0)
+        expected[q.slug] = "failed" if variant.startswith("starter") else "passed"
+    response_save(attempt=attempt, question=next(i.question for i in SectionQuestion.objects.filter(
+        section__track=track) if not i.question.is_coding), body="CTC assumes monotonic alignment...",
+        base_revision=0)
+    with transaction.atomic():
+        attempt_submit(attempt=attempt)
+    runs = list(GradingRun.objects.filter(attempt=attempt))
+    assert sorted(r.question.slug for r in runs) == sorted(expected)  # one hidden run per coding lab
+    finals = {r.question.slug: _final(r.pk, timeout=600) for r in runs}
+    assert all(finals.values()), f"runs did not finish; worker log:\n{log.read_text()[-4000:]}"
+    for slug, run in finals.items():
+        assert run.status == RunStatus.DONE and run.suite == "hidden", slug
+        assert run.verdict == expected[slug], (slug, run.verdict, run.result.get("benchmarks"), run.error)
+        score = AutomatedScore.objects.get(submission=run.submission)
+        assert (score.verdict, score.score, score.source) == (run.verdict, run.score, f"grading-run:{run.pk}")
+    assert finals["softmax-cross-entropy-bug"].score < 1.0
+    assert "latency" in finals["log-mel-frames"].result["benchmarks"]
+    # Submitting again queues nothing more.
+    attempt_submit(attempt=attempt)
+    assert GradingRun.objects.filter(attempt=attempt).count() == len(expected)
 
 
 def test_runs_are_graded_by_a_real_worker_and_stored(grading_worker):
