@@ -1,0 +1,73 @@
+"""The harness's benchmark maths, checked against hand-computed cases."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from graders.jobs import HARNESS_DIR
+
+sys.path.insert(0, str(HARNESS_DIR))
+import benchmarks  # noqa: E402  (plain module from the harness folder, as the sandbox imports it)
+
+
+@pytest.mark.parametrize(("raw", "normalised"), [
+    ("Hello, World!", "hello world"),                       # casing, punctuation
+    ("  Don't   STOP  ", "don't stop"),                       # in-word apostrophe kept, spaces collapse
+    ("'quoted' words", "quoted words"),                       # quote marks are not apostrophes
+    ("It\u2019s fine", "it's fine"),                          # typographic apostrophe
+    ("Call 911 now", "call nine hundred eleven now"),         # numbers become words
+    ("Room 21-B", "room twenty one b"),
+    ("0 errors", "zero errors"),
+    ("1,500 users", "one five hundred users"),                # the comma splits the digits
+    ("1234567", "one two three four five six seven"),         # over a million: digit by digit
+    ("PyTorch's CTC-loss", "pytorch's ctc loss"),
+])
+def test_basic_normaliser(raw, normalised):
+    assert benchmarks.normalize_basic(raw) == normalised
+
+
+def test_number_words():
+    assert benchmarks.number_words(0) == "zero"
+    assert benchmarks.number_words(40) == "forty"
+    assert benchmarks.number_words(305) == "three hundred five"
+    assert benchmarks.number_words(120_042) == "one hundred twenty thousand forty two"
+
+
+def test_wer_figures_are_corpus_level_per_slice_with_term_recall_and_false_alarms():
+    rows = [
+        # domain: 4 ref words, 1 substitution; the term 'kubernetes' is missed once, found once
+        {"slice": "domain", "reference": "deploy on kubernetes now", "hypothesis": "deploy on cooper netties now"},
+        {"slice": "domain", "reference": "kubernetes is up", "hypothesis": "kubernetes is up"},
+        # general: 2 ref words, 0 errors, but the hypothesis invents a term: a false alarm
+        {"slice": "general", "reference": "good morning", "hypothesis": "good morning"},
+        {"slice": "general", "reference": "see you", "hypothesis": "see you kubernetes"},
+    ]
+    out = benchmarks.wer_figures(rows, ["kubernetes"])
+    # domain: ref words 4 + 3 = 7; errors: 'kubernetes'->'cooper' sub + 'netties' insertion = 2
+    assert out["slices"]["domain"]["wer"] == round(2 / 7, 4)
+    # general: ref words 2 + 2 = 4; errors: one insertion
+    assert out["slices"]["general"]["wer"] == round(1 / 4, 4)
+    # corpus-level overall: 3 errors / 11 words, not the mean of the slice WERs
+    assert out["overall"]["wer"] == round(3 / 11, 4)
+    assert out["overall"]["n_utts"] == 4
+    terms = out["domain_terms"]
+    assert (terms["occurrences"], terms["recalled"], terms["recall"]) == (2, 1, 0.5)
+    assert (terms["false_alarms"], terms["false_alarm_rate"]) == (1, 0.25)
+
+
+def test_empty_reference_is_excluded_from_wer():
+    rows = [{"slice": "general", "reference": "", "hypothesis": "noise"},
+            {"slice": "general", "reference": "hello there", "hypothesis": "hello there"}]
+    out = benchmarks.wer_figures(rows, [])
+    assert out["overall"] == {"wer": 0.0, "cer": 0.0, "n_utts": 1}
+    assert out["domain_terms"]["recall"] is None
+
+
+def test_percentiles():
+    samples = [0.010, 0.020, 0.030, 0.040, 0.100]
+    assert benchmarks.percentile(samples, 0.5) == 0.030
+    assert benchmarks.percentile(samples, 0.95) == pytest.approx(0.088)
+    summary = benchmarks._summary(samples)
+    assert (summary["n"], summary["p50_ms"], summary["min_ms"]) == (5, 30.0, 10.0)
