@@ -15,6 +15,8 @@ from sandboxes.base import Backend, Job, Limits, Verdict
 from .jobs import build_job
 
 RESULT_MAX_BYTES = 1024 * 1024
+# The sandbox's wall limit sits this far above the exercise's, so the harness reports first.
+HOST_MARGIN_S = 20
 VERDICTS = ("passed", "failed", "error", "timeout", "memory", "output-limit", "sandbox-error")
 TEST_OUTCOMES = ("passed", "failed", "error", "skipped")
 _SANDBOX_TO_RESULT = {Verdict.TIMEOUT: "timeout", Verdict.MEMORY: "memory", Verdict.OUTPUT_LIMIT: "output-limit",
@@ -64,9 +66,8 @@ def grade(*, backend: Backend, exercise_files: Mapping[str, bytes], coding: dict
     resources = coding["resources"]
     files = build_job(exercise_files=exercise_files, coding=coding, candidate_files=candidate_files, suite=suite,
                       drop_privileges=backend.is_isolated)
-    # The host's wall limit sits above the harness's own budget, so the harness reports first.
     limits = Limits(cpus=float(resources["cpus"]), memory_mb=int(resources["memory_mb"]),
-                    wall_seconds=float(resources["wall_seconds"]) + 20, gpu=bool(resources.get("gpu")))
+                    wall_seconds=float(resources["wall_seconds"]) + HOST_MARGIN_S, gpu=bool(resources.get("gpu")))
     job = Job(files=files, command=["python3", "-I", "{root}/harness/main.py", "{root}"], limits=limits,
               labels=dict(labels or {}))
     outcome = backend.run(job)

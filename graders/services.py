@@ -14,9 +14,8 @@ from django.utils import timezone
 from assessments.models import Attempt, Question, Submission
 from assessments.services import submission_automated_score_record
 
+from .grading import HOST_MARGIN_S
 from .models import GradingRun, RunStatus, Suite
-
-HOST_MARGIN_S = 20  # graders.grading gives the sandbox this much beyond the exercise's wall time
 
 
 class RunNotAvailable(Exception):

@@ -195,6 +195,7 @@ def wer(cfg: dict, *, candidate: CandidateProcess, reference: CandidateProcess, 
     manifest = json.loads((private / cfg["manifest"]).read_text())
     terms = [normalize(t) for t in (private / cfg["domain_terms"]).read_text().splitlines() if t.strip()]
     rows: dict[str, list[dict]] = {"candidate": [], "reference": []}
+    errors: list[str] = []
     t0 = time.perf_counter()
     for item in manifest:
         samples, rate = _read_wav(private / item["audio"])
@@ -206,7 +207,7 @@ def wer(cfg: dict, *, candidate: CandidateProcess, reference: CandidateProcess, 
                     raise
                 hyp = ""
                 if proc is candidate:
-                    rows.setdefault("errors", []).append(f"{item['id']}: {exc}"[:300])
+                    errors.append(f"{item['id']}: {exc}"[:300])
             if not isinstance(hyp, str):
                 hyp = ""
             rows[side].append({"id": item["id"], "slice": item["slice"], "reference": normalize(item["text"]),
@@ -225,5 +226,5 @@ def wer(cfg: dict, *, candidate: CandidateProcess, reference: CandidateProcess, 
     checks = {"general_no_regression": general_ok, "domain_term_recall": domain_ok, "false_alarms": fa_ok}
     return {"passed": all(checks.values()), "score": round(sum(checks.values()) / len(checks), 4),
             "checks": checks, "candidate": cand, "reference": ref, "thresholds": th,
-            "utterances": len(manifest), "errors": rows.get("errors", [])[:10],
+            "utterances": len(manifest), "errors": errors[:10],
             "seconds": round(time.perf_counter() - t0, 2)}

@@ -56,7 +56,7 @@ def main() -> None:
             else:
                 raise ValueError(f"unknown op {op!r}")
         except BaseException as exc:  # noqa: BLE001 - every failure is reported, none ends the loop
-            if isinstance(exc, KeyboardInterrupt | SystemExit) and not isinstance(exc, SystemExit):
+            if isinstance(exc, KeyboardInterrupt):
                 raise
             reply = {"ok": False, "error": {
                 "type": type(exc).__name__,

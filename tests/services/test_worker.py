@@ -13,14 +13,6 @@ from tests.conftest import require_service
 from tests.workers import REDIS_URL, redis_available, start_worker, stop_worker
 
 
-def _start_worker(env_overrides: dict[str, str], log: Path):
-    return start_worker(log, env=env_overrides)
-
-
-_stop = stop_worker
-_redis_available = redis_available
-
-
 def _round_trip(client: Celery, proc: subprocess.Popen, log: Path) -> dict:
     result = client.send_task("webapp.ping", args=["hello"], queue="default")
     try:
@@ -30,14 +22,14 @@ def _round_trip(client: Celery, proc: subprocess.Popen, log: Path) -> dict:
 
 
 def test_task_round_trip_through_redis_and_a_real_worker(tmp_path):
-    ok, why = _redis_available()
+    ok, why = redis_available()
     require_service("Redis", ok, why)
-    proc = _start_worker({"CELERY_BROKER_URL": REDIS_URL, "CELERY_RESULT_BACKEND": REDIS_URL}, tmp_path / "w.log")
+    proc = start_worker(tmp_path / "w.log", env={"CELERY_BROKER_URL": REDIS_URL, "CELERY_RESULT_BACKEND": REDIS_URL})
     client = Celery(broker=REDIS_URL, backend=REDIS_URL)
     try:
         reply = _round_trip(client, proc, tmp_path / "w.log")
     finally:
-        _stop(proc)
+        stop_worker(proc)
         client.close()
     assert reply["value"] == "hello"
     assert reply["pid"] == proc.pid  # answered by the worker process, not in this one
@@ -47,8 +39,8 @@ def test_embedded_filesystem_broker_runs_a_real_worker(tmp_path):
     var = tmp_path / "var"
     results = tmp_path / "results"
     results.mkdir()
-    proc = _start_worker({"INTERVIEW_TRACK_VAR_DIR": str(var), "CELERY_RESULT_BACKEND": f"file://{results}"},
-                         tmp_path / "w.log")
+    proc = start_worker(tmp_path / "w.log", env={"INTERVIEW_TRACK_VAR_DIR": str(var),
+                                                 "CELERY_RESULT_BACKEND": f"file://{results}"})
     queue = var / "broker" / "queue"
     for _ in range(50):  # the worker's settings create the broker folders
         if queue.is_dir():
@@ -60,6 +52,6 @@ def test_embedded_filesystem_broker_runs_a_real_worker(tmp_path):
     try:
         reply = _round_trip(client, proc, tmp_path / "w.log")
     finally:
-        _stop(proc)
+        stop_worker(proc)
         client.close()
     assert reply["value"] == "hello" and reply["pid"] == proc.pid
