@@ -12,6 +12,7 @@ import re
 import statistics
 import time
 import wave
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from harness_api import CandidateError, CandidateProcess
@@ -188,43 +189,67 @@ def _read_wav(path: Path):
     return samples, rate
 
 
+def _transcribe_all(proc: CandidateProcess, side: str, manifest: list[dict], audio: list, module: str, func: str,
+                    normalize, errors: list[str]) -> list[dict]:
+    rows = []
+    for item, (samples, rate) in zip(manifest, audio, strict=True):
+        try:
+            hyp = proc.call(module, func, (samples, rate), {})
+        except CandidateError as exc:
+            if side == "candidate" and proc.dead_reason:
+                raise
+            hyp = ""
+            if side == "candidate":
+                errors.append(f"{item['id']}: {exc}"[:300])
+        if not isinstance(hyp, str):
+            hyp = ""
+        rows.append({"id": item["id"], "slice": item["slice"], "reference": normalize(item["text"]),
+                     "hypothesis": normalize(hyp)})
+    return rows
+
+
+def wer_verdict(cand: dict, ref: dict, thresholds: dict, general: str = "general") -> dict:
+    """Checks and score for the WER benchmark, from the candidate's and the reference's figures.
+
+    Domain-term recall earns credit in proportion to the required recall (capped at 1); the guards
+    (no general-slice regression, and the false-alarm cap when one is declared) halve that credit
+    when they fail. A candidate that does not improve recall at all scores 0, however clean the
+    general slice stays: leaving the stock recogniser untouched is not half a solution.
+    """
+    c_gen, r_gen = cand["slices"].get(general, {}).get("wer"), ref["slices"].get(general, {}).get("wer")
+    max_ratio = float(thresholds.get("max_general_wer_ratio", 1.1))
+    # A ratio alone is unstable when the reference is near 0 WER: allow one point absolute too.
+    checks = {"general_no_regression": c_gen is not None and r_gen is not None
+              and c_gen <= max(r_gen * max_ratio, r_gen + 0.01)}
+    recall = cand["domain_terms"]["recall"]
+    min_recall = float(thresholds.get("min_domain_term_recall", 0.6))
+    checks["domain_term_recall"] = recall is not None and recall >= min_recall
+    max_fa = thresholds.get("max_false_alarm_rate")
+    if max_fa is not None:
+        checks["false_alarms"] = cand["domain_terms"]["false_alarm_rate"] <= float(max_fa)
+    credit = min(1.0, (recall or 0.0) / min_recall) if min_recall > 0 else float(checks["domain_term_recall"])
+    guards_ok = all(ok for name, ok in checks.items() if name != "domain_term_recall")
+    return {"passed": all(checks.values()), "score": round(credit * (1.0 if guards_ok else 0.5), 4), "checks": checks}
+
+
 def wer(cfg: dict, *, candidate: CandidateProcess, reference: CandidateProcess, module: str,
         private: Path) -> dict:
     func = cfg["callable"]
     normalize = NORMALIZERS[cfg.get("normalizer", "basic")]
     manifest = json.loads((private / cfg["manifest"]).read_text())
     terms = [normalize(t) for t in (private / cfg["domain_terms"]).read_text().splitlines() if t.strip()]
-    rows: dict[str, list[dict]] = {"candidate": [], "reference": []}
+    audio = [_read_wav(private / item["audio"]) for item in manifest]
     errors: list[str] = []
     t0 = time.perf_counter()
-    for item in manifest:
-        samples, rate = _read_wav(private / item["audio"])
-        for side, proc in (("candidate", candidate), ("reference", reference)):
-            try:
-                hyp = proc.call(module, func, (samples, rate), {})
-            except CandidateError as exc:
-                if proc is candidate and proc.dead_reason:
-                    raise
-                hyp = ""
-                if proc is candidate:
-                    errors.append(f"{item['id']}: {exc}"[:300])
-            if not isinstance(hyp, str):
-                hyp = ""
-            rows[side].append({"id": item["id"], "slice": item["slice"], "reference": normalize(item["text"]),
-                               "hypothesis": normalize(hyp)})
+    # Candidate and reference are separate processes: decode the set in both at once, so a
+    # sandbox with two CPUs finishes in half the time (the figures do not depend on timing).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {side: pool.submit(_transcribe_all, proc, side, manifest, audio, module, func, normalize, errors)
+                   for side, proc in (("candidate", candidate), ("reference", reference))}
+        rows = {side: f.result() for side, f in futures.items()}
     cand, ref = wer_figures(rows["candidate"], terms), wer_figures(rows["reference"], terms)
     th = cfg.get("thresholds", {})
-    general = cfg.get("general_slice", "general")
-    c_gen, r_gen = cand["slices"].get(general, {}).get("wer"), ref["slices"].get(general, {}).get("wer")
-    max_ratio = float(th.get("max_general_wer_ratio", 1.1))
-    # A ratio alone is unstable when the reference is near 0 WER: allow one point absolute too.
-    general_ok = c_gen is not None and r_gen is not None and c_gen <= max(r_gen * max_ratio, r_gen + 0.01)
-    recall = cand["domain_terms"]["recall"]
-    domain_ok = recall is not None and recall >= float(th.get("min_domain_term_recall", 0.6))
-    max_fa = th.get("max_false_alarm_rate")
-    fa_ok = max_fa is None or cand["domain_terms"]["false_alarm_rate"] <= float(max_fa)
-    checks = {"general_no_regression": general_ok, "domain_term_recall": domain_ok, "false_alarms": fa_ok}
-    return {"passed": all(checks.values()), "score": round(sum(checks.values()) / len(checks), 4),
-            "checks": checks, "candidate": cand, "reference": ref, "thresholds": th,
+    return {**wer_verdict(cand, ref, th, cfg.get("general_slice", "general")),
+            "candidate": cand, "reference": ref, "thresholds": th,
             "utterances": len(manifest), "errors": errors[:10],
             "seconds": round(time.perf_counter() - t0, 2)}

@@ -71,3 +71,31 @@ def test_percentiles():
     assert benchmarks.percentile(samples, 0.95) == pytest.approx(0.088)
     summary = benchmarks._summary(samples)
     assert (summary["n"], summary["p50_ms"], summary["min_ms"]) == (5, 30.0, 10.0)
+
+
+def _figures(general_wer: float, recall: float | None, fa_rate: float = 0.0) -> dict:
+    return {"slices": {"general": {"wer": general_wer}},
+            "domain_terms": {"recall": recall, "false_alarm_rate": fa_rate}}
+
+
+@pytest.mark.parametrize(("cand", "thresholds", "passed", "score", "failing"), [
+    # the stock recogniser: general slice untouched, no term recalled -> no credit at all
+    (_figures(0.38, 0.0), {"min_domain_term_recall": 0.6}, False, 0.0, {"domain_term_recall"}),
+    # recall above the bar, general slice within 10% of the reference's -> full marks
+    (_figures(0.40, 0.85), {"min_domain_term_recall": 0.6}, True, 1.0, set()),
+    # half the required recall -> half the credit
+    (_figures(0.38, 0.3), {"min_domain_term_recall": 0.6}, False, 0.5, {"domain_term_recall"}),
+    # recall bought by wrecking general speech: credit halved
+    (_figures(0.50, 0.9), {"min_domain_term_recall": 0.6}, False, 0.5, {"general_no_regression"}),
+    # the false-alarm cap counts only when the exercise declares it
+    (_figures(0.38, 0.9, fa_rate=0.2), {"min_domain_term_recall": 0.6}, True, 1.0, set()),
+    (_figures(0.38, 0.9, fa_rate=0.2), {"min_domain_term_recall": 0.6, "max_false_alarm_rate": 0.1},
+     False, 0.5, {"false_alarms"}),
+    # no domain terms in the set: recall is undefined, which is a failure, not a pass
+    (_figures(0.38, None), {"min_domain_term_recall": 0.6}, False, 0.0, {"domain_term_recall"}),
+])
+def test_wer_verdict(cand, thresholds, passed, score, failing):
+    ref = _figures(0.38, 0.85)
+    out = benchmarks.wer_verdict(cand, ref, {"max_general_wer_ratio": 1.10, **thresholds})
+    assert (out["passed"], out["score"]) == (passed, score)
+    assert {name for name, ok in out["checks"].items() if not ok} == failing
