@@ -301,6 +301,8 @@ class Attempt(models.Model):
     deadline_at = models.DateTimeField(help_text="Set by the server at start; the browser only displays it")
     submitted_at = models.DateTimeField(null=True, blank=True)
     submit_reason = models.CharField(max_length=20, choices=SubmitReason.choices, blank=True)
+    consented_at = models.DateTimeField(null=True, blank=True, help_text="When the candidate accepted the notice")
+    extra_minutes = models.PositiveIntegerField(default=0, help_text="Time granted after the start (accommodation)")
 
     class Meta:
         ordering = ["-started_at"]
@@ -332,6 +334,48 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt} / {self.question.slug} r{self.revision}"
+
+
+class ResponseSnapshot(models.Model):
+    """One saved state of a coding answer, kept for a later playback of how the code grew."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="snapshots")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    revision = models.PositiveIntegerField()
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["attempt", "question", "revision"]
+        constraints = [models.UniqueConstraint(fields=["attempt", "question", "revision"],
+                                               name="snapshot_unique_revision")]
+
+    def __str__(self) -> str:
+        return f"{self.attempt} / {self.question.slug} r{self.revision}"
+
+
+class IntegrityKind(models.TextChoices):
+    FOCUS_LOST = "focus_lost", "Left the exam tab"
+    FOCUS_REGAINED = "focus_regained", "Came back to the exam tab"
+    PASTE = "paste", "Pasted text"
+
+
+class IntegrityEvent(models.Model):
+    """A signal recorded for interviewers to read in context; never blocks the candidate."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="integrity_events")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=20, choices=IntegrityKind.choices)
+    chars = models.PositiveIntegerField(null=True, blank=True, help_text="Pasted characters")
+    client_at = models.DateTimeField(null=True, blank=True, help_text="The browser's clock, as reported")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["attempt", "created_at"]
+        indexes = [models.Index(fields=["attempt", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.attempt}: {self.kind}"
 
 
 class ImmutableRecordError(Exception):

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core import signing
 from django.db.models import Count, Prefetch, QuerySet
 
-from .models import INVITATION_SALT, Invitation, Question, Rubric, Section, SectionQuestion, Track
+from .models import (
+    INVITATION_SALT,
+    Attempt,
+    Invitation,
+    Question,
+    QuestionKind,
+    Response,
+    Rubric,
+    Section,
+    SectionQuestion,
+    Track,
+)
 
 
 class InvalidInvitationToken(Exception):
@@ -52,3 +65,61 @@ def rubric_get_detail(*, rubric_id: int) -> Rubric:
 
 def question_versions(*, slug: str) -> QuerySet[Question]:
     return Question.objects.filter(slug=slug).order_by("-version")
+
+
+# --- the candidate's exam ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExamItem:
+    section: Section
+    question: Question
+    position: int            # 1-based across the whole exam
+    revision: int            # 0 when never saved
+    answered: bool
+
+
+def exam_outline(*, attempt: Attempt) -> list[tuple[Section, list[ExamItem]]]:
+    """The attempt's sections in order with their questions and whether each has a saved answer.
+
+    Live rounds are left out: they happen with an interviewer, not on the candidate's clock.
+    """
+    responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt).only(
+        "question_id", "revision", "body")}
+    sections = (Section.objects.filter(track_id=attempt.track_id).order_by("order")
+                .prefetch_related(Prefetch("items", queryset=SectionQuestion.objects.order_by("order")
+                                           .select_related("question").exclude(question__kind=QuestionKind.LIVE))))
+    outline, position = [], 0
+    for section in sections:
+        items = []
+        for item in section.items.all():
+            position += 1
+            response = responses.get(item.question_id)
+            items.append(ExamItem(section=section, question=item.question, position=position,
+                                  revision=response.revision if response else 0,
+                                  answered=bool(response and response.body.strip())))
+        if items:
+            outline.append((section, items))
+    return outline
+
+
+def exam_question(*, attempt: Attempt, slug: str) -> Question:
+    """A question of this attempt's track by slug (live rounds excluded); DoesNotExist otherwise."""
+    item = (SectionQuestion.objects.select_related("question").exclude(question__kind=QuestionKind.LIVE)
+            .filter(section__track_id=attempt.track_id, question__slug=slug).first())
+    if item is None:
+        raise Question.DoesNotExist(f"no question {slug!r} in this exam")
+    return item.question
+
+
+def exam_response(*, attempt: Attempt, question: Question) -> Response | None:
+    return Response.objects.filter(attempt=attempt, question=question).first()
+
+
+def attempt_for_invitation(*, invitation: Invitation) -> Attempt | None:
+    return Attempt.objects.filter(invitation=invitation).select_related("track").first()
+
+
+def invitation_list_recent(*, limit: int = 200) -> QuerySet[Invitation]:
+    return (Invitation.objects.select_related("candidate", "track", "attempt")
+            .order_by("-created_at")[:limit])

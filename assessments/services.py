@@ -20,10 +20,14 @@ from .models import (
     AutomatedScore,
     Candidate,
     Competency,
+    IntegrityEvent,
+    IntegrityKind,
     Invitation,
     Question,
     QuestionFiles,
+    QuestionKind,
     Response,
+    ResponseSnapshot,
     Rubric,
     RubricDescriptor,
     RubricDimension,
@@ -58,6 +62,10 @@ class StaleRevision(AssessmentError):
         super().__init__(message)
         self.current_revision = current_revision
         self.current_body = current_body
+
+
+class ConsentRequired(AssessmentError):
+    code = "consent_required"
 
 
 class InvitationUnusable(AssessmentError):
@@ -225,25 +233,74 @@ def invitation_create(*, candidate: Candidate, track: Track, created_by: Abstrac
 # --- attempts --------------------------------------------------------------------------------
 
 
+def invitation_state(*, invitation: Invitation, now: datetime | None = None) -> str | None:
+    """Why a new attempt cannot start from this invitation right now, or None when it can."""
+    now = now or timezone.now()
+    if invitation.revoked_at:
+        return "This invitation has been withdrawn."
+    if now >= invitation.expires_at:
+        return "This invitation has expired."
+    if invitation.window_opens_at and now < invitation.window_opens_at:
+        return "This exam cannot be started yet."
+    if invitation.window_closes_at and now > invitation.window_closes_at:
+        return "The window for starting this exam has closed."
+    return None
+
+
 @transaction.atomic
-def attempt_start(*, invitation: Invitation, now: datetime | None = None) -> Attempt:
+def attempt_start(*, invitation: Invitation, consent: bool = True, now: datetime | None = None) -> Attempt:
     """Start (or resume) the invitation's attempt. The server alone sets the deadline."""
     now = now or timezone.now()
     invitation = Invitation.objects.select_for_update().select_related("track").get(pk=invitation.pk)
     existing = Attempt.objects.filter(invitation=invitation).first()
     if existing:
         return existing
-    if invitation.revoked_at:
-        raise InvitationUnusable("This invitation has been withdrawn.")
-    if now >= invitation.expires_at:
-        raise InvitationUnusable("This invitation has expired.")
-    if invitation.window_opens_at and now < invitation.window_opens_at:
-        raise InvitationUnusable("This exam cannot be started yet.")
-    if invitation.window_closes_at and now > invitation.window_closes_at:
-        raise InvitationUnusable("The window for starting this exam has closed.")
+    if not consent:
+        raise ConsentRequired("Please read the notice and tick the box to agree before you start.")
+    refusal = invitation_state(invitation=invitation, now=now)
+    if refusal:
+        raise InvitationUnusable(refusal)
     minutes = invitation.track.timed_minutes() + invitation.extra_time_minutes
     return Attempt.objects.create(invitation=invitation, track=invitation.track, started_at=now,
-                                  deadline_at=now + timedelta(minutes=minutes))
+                                  deadline_at=now + timedelta(minutes=minutes), consented_at=now)
+
+
+def _save_grace() -> timedelta:
+    return timedelta(seconds=settings.EXAM_SAVE_GRACE_SECONDS)
+
+
+@transaction.atomic
+def attempt_extend(*, attempt: Attempt, minutes: int) -> Attempt:
+    """Give an in-progress attempt more time (an accommodation granted after the start)."""
+    if minutes <= 0 or minutes > 24 * 60:
+        raise AssessmentError("Extra time must be between 1 minute and 24 hours.")
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise AttemptClosed("This exam has already been submitted; its time can no longer change.")
+    attempt.deadline_at += timedelta(minutes=minutes)
+    attempt.extra_minutes += minutes
+    attempt.save(update_fields=["deadline_at", "extra_minutes"])
+    return attempt
+
+
+def attempt_close_if_due(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """The on-read half of the deadline: submit an attempt whose time (plus the save grace) is over."""
+    now = now or timezone.now()
+    if attempt.status == AttemptStatus.IN_PROGRESS and now >= attempt.deadline_at + _save_grace():
+        attempt_submit(attempt=attempt, reason=SubmitReason.DEADLINE, now=now)
+        attempt.refresh_from_db()
+    return attempt
+
+
+def attempts_close_due(*, now: datetime | None = None) -> int:
+    """The periodic half: submit every attempt whose deadline passed, even with no browser open."""
+    now = now or timezone.now()
+    due = Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS, deadline_at__lte=now - _save_grace())
+    closed = 0
+    for attempt in due.only("pk"):
+        if attempt_submit(attempt=attempt, reason=SubmitReason.DEADLINE, now=now, only_if_in_progress=True):
+            closed += 1
+    return closed
 
 
 def _attempt_question_ids(attempt: Attempt) -> set[int]:
@@ -258,7 +315,7 @@ def response_save(*, attempt: Attempt, question: Question, body: str, base_revis
     attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
     if attempt.status != AttemptStatus.IN_PROGRESS:
         raise AttemptClosed("This exam has already been submitted; answers can no longer change.")
-    if now >= attempt.deadline_at:
+    if now >= attempt.deadline_at + _save_grace():
         raise DeadlinePassed("Time is up: the deadline passed, so this change was not saved.")
     if question.pk not in _attempt_question_ids(attempt):
         raise AssessmentError("This question is not part of this exam.")
@@ -271,17 +328,41 @@ def response_save(*, attempt: Attempt, question: Question, body: str, base_revis
     response.body = body
     response.revision += 1
     response.save(update_fields=["body", "revision", "updated_at"])
+    if question.kind == QuestionKind.CODING:
+        ResponseSnapshot.objects.create(attempt=attempt, question=question, revision=response.revision, body=body,
+                                        created_at=now)
     return response
+
+
+def integrity_event_record(*, attempt: Attempt, kind: str, question: Question | None = None,
+                           chars: int | None = None, client_at: datetime | None = None,
+                           now: datetime | None = None) -> IntegrityEvent | None:
+    """Record a focus or paste signal. Capped per attempt so a script cannot flood the table."""
+    if kind not in IntegrityKind.values:
+        raise AssessmentError(f"unknown integrity signal {kind!r}")
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return None
+    if IntegrityEvent.objects.filter(attempt=attempt).count() >= settings.EXAM_MAX_INTEGRITY_EVENTS:
+        return None
+    if question is not None and question.pk not in _attempt_question_ids(attempt):
+        question = None
+    return IntegrityEvent.objects.create(
+        attempt=attempt, question=question, kind=kind, created_at=now or timezone.now(), client_at=client_at,
+        chars=max(0, min(int(chars), 10_000_000)) if kind == IntegrityKind.PASTE and chars is not None else None,
+    )
 
 
 @transaction.atomic
 def attempt_submit(*, attempt: Attempt, reason: str = SubmitReason.CANDIDATE,
-                   now: datetime | None = None) -> list[Submission]:
-    """Freeze every answer into an immutable Submission. Safe to call twice: the second is a no-op."""
+                   now: datetime | None = None, only_if_in_progress: bool = False) -> list[Submission]:
+    """Freeze every answer into an immutable Submission. Safe to call twice: the second is a no-op.
+
+    With only_if_in_progress, an already submitted attempt returns [] (so a sweep can count).
+    """
     now = now or timezone.now()
     attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
     if attempt.status == AttemptStatus.SUBMITTED:
-        return list(attempt.submissions.all())
+        return [] if only_if_in_progress else list(attempt.submissions.all())
     responses = {r.question_id: r for r in attempt.responses.all()}
     submissions = []
     for item in SectionQuestion.objects.filter(section__track_id=attempt.track_id).select_related("question"):

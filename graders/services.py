@@ -51,6 +51,33 @@ def grading_run_create(*, question: Question, candidate_files: dict[str, str], s
     return run
 
 
+class RunRefused(Exception):
+    """A candidate's "run visible tests" that cannot be queued, with the reason to show."""
+
+
+def visible_run_request(*, attempt: Attempt, question: Question, body: str) -> GradingRun:
+    """Queue the visible tests on the candidate's current code: one run at a time per question.
+
+    While a run of this question is still queued or running, that run is returned instead of a new
+    one, so impatient clicks cannot fill the queue.
+    """
+    if attempt.status != "in_progress" or timezone.now() >= attempt.deadline_at:
+        raise RunRefused("The exam is over, so tests can no longer be run.")
+    if len(body) > settings.EXAM_MAX_ANSWER_CHARS:
+        raise RunRefused(f"The code is longer than {settings.EXAM_MAX_ANSWER_CHARS} characters.")
+    with transaction.atomic():
+        Attempt.objects.select_for_update().get(pk=attempt.pk)  # serialise requests of one attempt
+        runs = GradingRun.objects.filter(attempt=attempt, question=question, suite=Suite.VISIBLE)
+        active = runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
+        if active:
+            return active
+        if runs.count() >= settings.EXAM_MAX_VISIBLE_RUNS:
+            raise RunRefused(f"The visible tests of this question have been run {settings.EXAM_MAX_VISIBLE_RUNS} "
+                             "times, which is the limit for one exam.")
+        return grading_run_create(question=question, attempt=attempt, suite=Suite.VISIBLE,
+                                  candidate_files={question.coding["entrypoint"]: body})
+
+
 def grading_run_claim(*, run_id: str, worker: str | None = None, now: datetime | None = None) -> tuple[GradingRun, int]:
     """QUEUED (or RUNNING with an expired lease, after a worker died) -> RUNNING. Returns the delivery number."""
     now = now or timezone.now()

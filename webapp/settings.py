@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "webapp.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -222,3 +223,35 @@ SANDBOX_ASYNC_REMOVE = env_bool("SANDBOX_ASYNC_REMOVE", False)
 # A running grading job's lease: its wall time, the host margin, and this grace. A run whose
 # worker died is taken over by another delivery once the lease has run out.
 GRADING_LEASE_GRACE_S = int(os.environ.get("GRADING_LEASE_GRACE_S", "60"))
+
+# --- the candidate's exam ------------------------------------------------------------------
+# A save that left the browser just before the deadline may land a moment after it: accept it
+# for this long. The deadline sweep and the on-read check submit only once the grace is over.
+EXAM_SAVE_GRACE_SECONDS = int(os.environ.get("EXAM_SAVE_GRACE_SECONDS", "5"))
+EXAM_MAX_INTEGRITY_EVENTS = int(os.environ.get("EXAM_MAX_INTEGRITY_EVENTS", "5000"))
+EXAM_MAX_ANSWER_CHARS = int(os.environ.get("EXAM_MAX_ANSWER_CHARS", "200000"))
+# Invitation links: failed token lookups allowed per client address per window before 429.
+INVITATION_LOOKUP_FAILURES = int(os.environ.get("INVITATION_LOOKUP_FAILURES", "20"))
+INVITATION_LOOKUP_WINDOW_S = int(os.environ.get("INVITATION_LOOKUP_WINDOW_S", "600"))
+# "Run visible tests": at most this many runs per attempt and question (one at a time).
+EXAM_MAX_VISIBLE_RUNS = int(os.environ.get("EXAM_MAX_VISIBLE_RUNS", "60"))
+EXAM_ATTEMPT_SWEEP_S = int(os.environ.get("EXAM_ATTEMPT_SWEEP_S", "30"))
+CELERY_BEAT_SCHEDULE = {
+    "close-attempts-past-deadline": {"task": "assessments.attempts_close_due", "schedule": EXAM_ATTEMPT_SWEEP_S},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# The rate limiter's counters live in the cache: Redis in production (shared by every web
+# process), process memory by default.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("CACHE_URL"):
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                         "LOCATION": os.environ["CACHE_URL"]}
+
+# Content-Security-Policy: no inline script or style anywhere; htmx, CodeMirror and our own
+# code are files under /static/.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)

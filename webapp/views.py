@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db import connection
+from django.core.mail import send_mail
+from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 
-from assessments import selectors
+from assessments import selectors, services
 from assessments.models import Question, Rubric, Track
+
+from .forms import InvitationForm
 
 
 @login_required
@@ -62,3 +70,45 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@login_required
+@permission_required("assessments.view_invitation", raise_exception=True)
+def invitation_list(request: HttpRequest) -> HttpResponse:
+    rows = [(inv, request.build_absolute_uri(reverse("exam-landing", kwargs={"token": inv.token})))
+            for inv in selectors.invitation_list_recent()]
+    return render(request, "invitations/list.html", {"rows": rows})
+
+
+@login_required
+@permission_required("assessments.add_invitation", raise_exception=True)
+def invitation_new(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                candidate = services.candidate_create(full_name=data["full_name"], email=data["email"],
+                                                      created_by=request.user)
+                invitation = services.invitation_create(
+                    candidate=candidate, track=data["track"], created_by=request.user,
+                    expires_at=timezone.now() + timedelta(days=data["expires_in_days"]),
+                    window_opens_at=data["window_opens_at"], window_closes_at=data["window_closes_at"],
+                    extra_time_minutes=data["extra_time_minutes"])
+        except services.AssessmentError as exc:
+            form.add_error(None, str(exc))
+        else:
+            link = request.build_absolute_uri(reverse("exam-landing", kwargs={"token": invitation.token}))
+            if data["send_email"]:
+                send_mail(
+                    subject=f"Your invitation: {invitation.track.title}",
+                    message=(f"Hello {candidate.full_name},\n\nYou are invited to take the exam "
+                             f"\"{invitation.track.title}\". Open this link to read what it involves and start "
+                             f"when you are ready (it is valid until {invitation.expires_at:%Y-%m-%d %H:%M %Z}):"
+                             f"\n\n{link}\n"),
+                    from_email=None, recipient_list=[candidate.email])
+                messages.success(request, f"Invitation created and emailed to {candidate.email}.")
+            else:
+                messages.success(request, "Invitation created. Send the candidate the link below.")
+            return render(request, "invitations/created.html", {"invitation": invitation, "link": link})
+    return render(request, "invitations/new.html", {"form": form})

@@ -2,9 +2,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
+from django.utils import timezone
 
 from assessments import roles
-from assessments.models import Candidate, Track
+from assessments.models import Attempt, AttemptStatus, Candidate, Invitation, Track
 from assessments.services import candidate_create, invitation_create
 
 DEMO_USERS = [
@@ -21,8 +23,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Allow with DEBUG off (never on a real site).")
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000",
+                            help="Where the app runs, for the printed demo invitation link.")
 
-    def handle(self, *args, force: bool, **options):
+    def handle(self, *args, force: bool, base_url: str, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo sets well-known passwords; it runs only with DJANGO_DEBUG=true (or --force).")
         roles.roles_ensure()
@@ -36,11 +40,26 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             user.groups.set([Group.objects.get(name=group)])
-        track = Track.objects.filter(is_current=True).order_by("slug").first()
-        if track and not Candidate.objects.filter(email="demo.candidate@example.com").exists():
-            candidate = candidate_create(full_name="Dana Demo", email="demo.candidate@example.com",
-                                         notes="Demo candidate created by seed_demo.")
-            invitation_create(candidate=candidate, track=track)
         self.stdout.write("Demo logins (username / password):")
         for username, password, group, *_ in DEMO_USERS:
             self.stdout.write(f"  {username:13s} / {password:17s} {group}")
+        invitation = self._demo_invitation()
+        if invitation:
+            link = base_url.rstrip("/") + reverse("exam-landing", kwargs={"token": invitation.token})
+            self.stdout.write(f"Demo candidate invitation ({invitation.track.title}):\n  {link}")
+
+    def _demo_invitation(self) -> Invitation | None:
+        """A demo invitation that can still be taken: a new one once the last was submitted or expired."""
+        track = Track.objects.filter(is_current=True).order_by("slug").first()
+        if track is None:
+            return None
+        candidate = Candidate.objects.filter(email="demo.candidate@example.com").first()
+        if candidate is None:
+            candidate = candidate_create(full_name="Dana Demo", email="demo.candidate@example.com",
+                                         notes="Demo candidate created by seed_demo.")
+        now = timezone.now()
+        for invitation in candidate.invitations.filter(track=track, revoked_at__isnull=True, expires_at__gt=now):
+            attempt = Attempt.objects.filter(invitation=invitation).first()
+            if attempt is None or (attempt.status == AttemptStatus.IN_PROGRESS and attempt.deadline_at > now):
+                return invitation
+        return invitation_create(candidate=candidate, track=track)

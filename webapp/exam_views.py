@@ -1,0 +1,344 @@
+"""The candidate's exam. No account: the signed invitation token in the URL is the key, and every
+view resolves it to one attempt, so a candidate can only ever reach their own answers and runs.
+
+Writes answer JSON to fetch() callers (Accept: application/json) and redirect after a plain form
+post, so written answers work without JavaScript.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from assessments import selectors, services
+from assessments.models import Attempt, AttemptStatus, Invitation, Question
+from graders import selectors as run_selectors
+from graders.models import GradingRun
+from graders.services import RunRefused, visible_run_request
+
+from . import ratelimit
+from .markdown import render_markdown
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _refuse(request: HttpRequest, template: str, context: dict, status: int) -> HttpResponse:
+    return render(request, template, context, status=status)
+
+
+def with_invitation(view):
+    """Resolve the token (rate limited on failures per client address) and pass the invitation."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, token: str, *args, **kwargs):
+        ip = ratelimit.client_address(request)
+        limit, window = settings.INVITATION_LOOKUP_FAILURES, settings.INVITATION_LOOKUP_WINDOW_S
+        if ratelimit.is_limited("invite", ip, limit=limit, window_s=window):
+            response = _refuse(request, "exam/refused.html", {
+                "title": "Too many attempts",
+                "message": "Too many invalid invitation links were tried from this address. "
+                           "Please wait a few minutes and open the link from your email again.",
+            }, status=429)
+            response["Retry-After"] = str(window)
+            return response
+        try:
+            invitation = selectors.invitation_from_token(token=token)
+        except selectors.InvalidInvitationToken:
+            ratelimit.hit("invite", ip, window_s=window)
+            if _wants_json(request):
+                return JsonResponse({"code": "invalid_link", "error": "This invitation link is not valid."},
+                                    status=404)
+            return _refuse(request, "exam/refused.html", {
+                "title": "This link is not valid",
+                "message": "The invitation link is incomplete or has been changed. Copy the whole link from "
+                           "your invitation email; if it still fails, ask your recruiter for a new one.",
+            }, status=404)
+        return view(request, invitation, token, *args, **kwargs)
+
+    return wrapper
+
+
+def with_attempt(view):
+    """As with_invitation, plus the started attempt (closed first if its deadline has passed)."""
+
+    @with_invitation
+    @wraps(view)
+    def wrapper(request: HttpRequest, invitation: Invitation, token: str, *args, **kwargs):
+        attempt = selectors.attempt_for_invitation(invitation=invitation)
+        if attempt is None:
+            if _wants_json(request):
+                return JsonResponse({"code": "not_started", "error": "This exam has not been started."}, status=409)
+            return redirect("exam-landing", token=token)
+        attempt = services.attempt_close_if_due(attempt=attempt)
+        return view(request, invitation, token, attempt, *args, **kwargs)
+
+    return wrapper
+
+
+def _clock(attempt: Attempt) -> dict:
+    now = timezone.now()
+    return {"server_now": now.isoformat(), "deadline_at": attempt.deadline_at.isoformat(),
+            "seconds_left": max(0, int((attempt.deadline_at - now).total_seconds()))}
+
+
+# --- landing and start -------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+@with_invitation
+def landing(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    attempt = selectors.attempt_for_invitation(invitation=invitation)
+    if attempt is not None:
+        attempt = services.attempt_close_if_due(attempt=attempt)
+        if attempt.status == AttemptStatus.SUBMITTED:
+            return redirect("exam-done", token=token)
+        return redirect("exam-resume", token=token)
+    refusal = services.invitation_state(invitation=invitation)
+    track = selectors.track_get(slug=invitation.track.slug, version=invitation.track.version)
+    sections = [s for s in track.sections.all() if any(i.question.kind != "live" for i in s.items.all())]
+    context = {"invitation": invitation, "track": track, "sections": sections, "refusal": refusal,
+               "minutes": track.timed_minutes() + invitation.extra_time_minutes, "token": token}
+    return render(request, "exam/landing.html", context, status=410 if refusal else 200)
+
+
+@require_POST
+@with_invitation
+def start(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    try:
+        services.attempt_start(invitation=invitation, consent=request.POST.get("consent") == "on")
+    except services.ConsentRequired as exc:
+        messages.error(request, str(exc))
+        return redirect("exam-landing", token=token)
+    except services.InvitationUnusable:
+        return redirect("exam-landing", token=token)
+    return redirect("exam-resume", token=token)
+
+
+@require_GET
+@with_attempt
+def resume(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt) -> HttpResponse:
+    """Where the link leads once started: the first unanswered question (or the first one)."""
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return redirect("exam-done", token=token)
+    items = [item for _, items in selectors.exam_outline(attempt=attempt) for item in items]
+    if not items:
+        return redirect("exam-submit", token=token)
+    target = next((i for i in items if not i.answered), items[0])
+    return redirect("exam-question", token=token, slug=target.question.slug)
+
+
+# --- the exam page -----------------------------------------------------------------------------
+
+
+def _question_or_404(attempt: Attempt, slug: str) -> Question:
+    try:
+        return selectors.exam_question(attempt=attempt, slug=slug)
+    except Question.DoesNotExist:
+        raise Http404("No such question in this exam") from None
+
+
+@never_cache
+@require_GET
+@with_attempt
+def question(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt, slug: str) -> HttpResponse:
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return redirect("exam-done", token=token)
+    current = _question_or_404(attempt, slug)
+    outline = selectors.exam_outline(attempt=attempt)
+    flat = [item for _, items in outline for item in items]
+    index = next(i for i, item in enumerate(flat) if item.question.pk == current.pk)
+    response = selectors.exam_response(attempt=attempt, question=current)
+    body = response.body if response else ""
+    if current.is_coding and response is None:
+        body = current.starter_files.get(current.coding["entrypoint"], "")
+    context = {
+        "token": token, "attempt": attempt, "track": attempt.track, "outline": outline, "item": flat[index],
+        "question": current, "prompt_html": render_markdown(current.prompt_md),
+        "body": body, "revision": response.revision if response else 0,
+        "saved_at": response.updated_at if response else None,
+        "previous": flat[index - 1] if index > 0 else None,
+        "next": flat[index + 1] if index + 1 < len(flat) else None,
+        "count": len(flat), "answered": sum(1 for i in flat if i.answered), "clock": _clock(attempt),
+    }
+    if current.is_coding:
+        files = current.files.files if hasattr(current, "files") else {}
+        context["visible_tests"] = [(name, text) for name, text in sorted(files.items())
+                                    if name.startswith("tests/visible/") and name.endswith(".py")
+                                    and isinstance(text, str)]
+        run_id = request.GET.get("run")
+        run = None
+        if run_id:
+            try:
+                run = run_selectors.attempt_visible_run(attempt=attempt, run_id=run_id)
+            except GradingRun.DoesNotExist:
+                run = None
+        context["run"] = run or run_selectors.attempt_latest_visible_run(attempt=attempt, question_id=current.pk)
+    return render(request, "exam/question.html", context)
+
+
+@require_POST
+@with_attempt
+def answer_save(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt,
+                slug: str) -> HttpResponse:
+    """Autosave (fetch, JSON) and the no-JavaScript Save button (form post, redirect)."""
+    current = _question_or_404(attempt, slug)
+    as_json = _wants_json(request)
+    back = reverse("exam-question", kwargs={"token": token, "slug": slug})
+    body = request.POST.get("body", "").replace("\r\n", "\n")
+    try:
+        base_revision = int(request.POST.get("base_revision", ""))
+    except ValueError:
+        return _save_error(request, as_json, back, 400, "bad_request", "The save did not say which version it "
+                           "was based on; reload the page (your text is kept in this browser).")
+    if len(body) > settings.EXAM_MAX_ANSWER_CHARS:
+        return _save_error(request, as_json, back, 413, "too_long",
+                           f"This answer is longer than {settings.EXAM_MAX_ANSWER_CHARS:,} characters and was not "
+                           "saved. Shorten it and it will save again.")
+    try:
+        response = services.response_save(attempt=attempt, question=current, body=body, base_revision=base_revision)
+    except services.StaleRevision as exc:
+        if as_json:
+            return JsonResponse({"code": exc.code, "error": str(exc), "current_revision": exc.current_revision,
+                                 "current_body": exc.current_body, **_clock(attempt)}, status=409)
+        # Without JavaScript: show both versions side by side so nothing typed is lost.
+        return render(request, "exam/conflict.html", {
+            "token": token, "question": current, "mine": body, "theirs": exc.current_body,
+            "current_revision": exc.current_revision, "message": str(exc)}, status=409)
+    except (services.DeadlinePassed, services.AttemptClosed) as exc:
+        return _save_error(request, as_json, back, 403, exc.code, str(exc))
+    except services.AssessmentError as exc:
+        return _save_error(request, as_json, back, 400, exc.code, str(exc))
+    if as_json:
+        return JsonResponse({"revision": response.revision, "saved_at": response.updated_at.isoformat(),
+                             **_clock(attempt)})
+    messages.success(request, f"Saved at {timezone.localtime(response.updated_at):%H:%M:%S}.")
+    return redirect(back)
+
+
+def _save_error(request: HttpRequest, as_json: bool, back: str, status: int, code: str, message: str) -> HttpResponse:
+    if as_json:
+        return JsonResponse({"code": code, "error": message}, status=status)
+    messages.error(request, message)
+    return redirect(back)
+
+
+# --- visible tests -----------------------------------------------------------------------------
+
+
+@require_POST
+@with_attempt
+def run_visible(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt, slug: str) -> HttpResponse:
+    current = _question_or_404(attempt, slug)
+    if not current.is_coding:
+        raise Http404("Only coding questions have tests")
+    back = reverse("exam-question", kwargs={"token": token, "slug": slug})
+    try:
+        run = visible_run_request(attempt=attempt, question=current,
+                                  body=request.POST.get("body", "").replace("\r\n", "\n"))
+    except RunRefused as exc:
+        if request.htmx:
+            return render(request, "exam/question.html#run-refused", {"message": str(exc)})
+        messages.error(request, str(exc))
+        return redirect(back)
+    if request.htmx:
+        return render(request, "exam/question.html#run-result", {"run": run, "token": token})
+    return redirect(f"{back}?run={run.pk}#run-result")
+
+
+@never_cache
+@require_GET
+@with_attempt
+def run_status(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt,
+               run_id: str) -> HttpResponse:
+    try:
+        run = run_selectors.attempt_visible_run(attempt=attempt, run_id=run_id)
+    except GradingRun.DoesNotExist:
+        raise Http404("No such run") from None
+    response = render(request, "exam/question.html#run-result", {"run": run, "token": token})
+    if run.is_final:
+        response.status_code = 286  # htmx stops polling on 286
+    return response
+
+
+# --- integrity signals -------------------------------------------------------------------------
+
+
+@require_POST
+@with_attempt
+def signals(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt) -> HttpResponse:
+    """Focus and paste signals, batched by the page (sendBeacon). Recorded, never blocking."""
+    import json
+
+    try:
+        events = json.loads(request.POST.get("events") or request.body or b"[]")
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse({"code": "bad_request", "error": "events must be a JSON list"}, status=400)
+    if not isinstance(events, list):
+        return JsonResponse({"code": "bad_request", "error": "events must be a JSON list"}, status=400)
+    recorded = 0
+    for event in events[:50]:
+        if not isinstance(event, dict):
+            continue
+        question = None
+        if isinstance(event.get("question"), str):
+            try:
+                question = selectors.exam_question(attempt=attempt, slug=event["question"])
+            except Question.DoesNotExist:
+                question = None
+        client_at = parse_datetime(event["at"]) if isinstance(event.get("at"), str) else None
+        chars = event.get("chars") if isinstance(event.get("chars"), int) else None
+        try:
+            if services.integrity_event_record(attempt=attempt, kind=str(event.get("kind")), question=question,
+                                               chars=chars, client_at=_aware(client_at)):
+                recorded += 1
+        except services.AssessmentError:
+            continue
+    return JsonResponse({"recorded": recorded})
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, timezone.utc)
+    return value
+
+
+# --- submit ------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@with_attempt
+def submit(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt) -> HttpResponse:
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return redirect("exam-done", token=token)
+    if request.method == "POST":
+        services.attempt_submit(attempt=attempt)
+        return redirect("exam-done", token=token)
+    outline = selectors.exam_outline(attempt=attempt)
+    flat = [item for _, items in outline for item in items]
+    return render(request, "exam/submit.html", {
+        "token": token, "attempt": attempt, "track": attempt.track, "outline": outline, "count": len(flat),
+        "answered": sum(1 for i in flat if i.answered), "clock": _clock(attempt)})
+
+
+@never_cache
+@require_GET
+@with_attempt
+def done(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt) -> HttpResponse:
+    if attempt.status != AttemptStatus.SUBMITTED:
+        return redirect("exam-resume", token=token)
+    return render(request, "exam/done.html", {"attempt": attempt, "track": attempt.track,
+                                              "candidate": invitation.candidate})

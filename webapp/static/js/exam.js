@@ -1,0 +1,356 @@
+/* The candidate's exam page: countdown on the server's clock, autosave with revisions, offline
+ * keeping, conflict resolution, integrity signals, and the code editor.
+ *
+ * Nothing typed is lost: every keystroke lands in localStorage first; a save carries the revision
+ * it is based on; the server refuses a stale one (409) and the page asks which version to keep.
+ * Without JavaScript the forms still post and the server redirects back.
+ */
+(function () {
+  "use strict";
+
+  var DEBOUNCE_MS = 800;
+  var RETRY_MS = [1000, 2000, 5000, 10000, 20000];
+
+  function $(id) { return document.getElementById(id); }
+
+  function csrfToken() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (input) return input.value;
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  // --- clock: the server's deadline, corrected by the server's "now" on load and on every save --
+  var clock = { offsetMs: 0, deadlineMs: null, timer: null, expired: false };
+
+  function syncClock(serverNowIso, deadlineIso) {
+    if (serverNowIso) clock.offsetMs = Date.parse(serverNowIso) - Date.now();
+    if (deadlineIso) clock.deadlineMs = Date.parse(deadlineIso);
+  }
+
+  function fmt(seconds) {
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    var mm = (h ? String(m).padStart(2, "0") : String(m)), ss = String(s).padStart(2, "0");
+    return (h ? h + ":" : "") + mm + ":" + ss;
+  }
+
+  function startClock() {
+    var el = $("countdown");
+    if (!el) return;
+    syncClock(el.dataset.serverNow, el.dataset.deadline);
+    function tick() {
+      var left = Math.max(0, Math.round((clock.deadlineMs - (Date.now() + clock.offsetMs)) / 1000));
+      el.textContent = fmt(left);
+      el.setAttribute("datetime", "PT" + left + "S");
+      el.classList.toggle("low", left <= 300);
+      if (left === 300 || left === 60) announce(left === 300 ? "Five minutes left." : "One minute left.");
+      if (left === 0 && !clock.expired) {
+        clock.expired = true;
+        onTimeUp();
+      }
+    }
+    tick();
+    clock.timer = setInterval(tick, 1000);
+  }
+
+  function announce(text) {
+    var state = $("save-state");
+    if (state) state.textContent = text;
+  }
+
+  function onTimeUp() {
+    // Send what is pending, then let the server submit (it does so on the next read after the grace).
+    flushAll().finally(function () {
+      showClosed("Time is up. Your last saved answers are being submitted…");
+      setTimeout(function () { window.location.reload(); }, 7000);
+    });
+  }
+
+  function showClosed(message) {
+    var box = $("closed");
+    if (box) { box.textContent = message; box.hidden = false; }
+    document.querySelectorAll("form[data-autosave] textarea").forEach(function (t) { t.readOnly = true; });
+    editors.forEach(function (ed) { if (ed.setReadOnly) ed.setReadOnly(true); });
+  }
+
+  // --- autosave -----------------------------------------------------------------------------
+  var savers = [];
+  var editors = [];
+
+  function Saver(form) {
+    this.form = form;
+    this.textarea = form.querySelector("textarea[name=body]");
+    this.revisionInput = form.querySelector("input[name=base_revision]");
+    this.url = form.getAttribute("action");
+    this.key = "it-exam:" + document.body.dataset.exam + ":" + form.dataset.question;
+    this.revision = parseInt(form.dataset.revision || "0", 10);
+    this.sentBody = this.textarea.value;   // what the server holds as far as we know
+    this.inFlight = null;
+    this.timer = null;
+    this.retry = 0;
+    this.blocked = false;                  // conflict or closed: wait for the candidate
+    var self = this;
+    this.textarea.addEventListener("input", function () { self.changed(); });
+    this.textarea.addEventListener("paste", function (e) {
+      var text = (e.clipboardData && e.clipboardData.getData("text")) || "";
+      signal({ kind: "paste", chars: text.length, question: form.dataset.question });
+    });
+    this.textarea.addEventListener("it:paste", function (e) {
+      signal({ kind: "paste", chars: (e.detail && e.detail.chars) || 0, question: form.dataset.question });
+    });
+    form.addEventListener("submit", function (e) { e.preventDefault(); self.save(); });
+    this.restore();
+  }
+
+  Saver.prototype.store = function () {
+    try {
+      localStorage.setItem(this.key, JSON.stringify({ body: this.textarea.value, base: this.revision, at: Date.now() }));
+    } catch (err) { /* storage full or disabled: the server copy still works */ }
+  };
+
+  Saver.prototype.forget = function () {
+    try { localStorage.removeItem(this.key); } catch (err) { /* ignore */ }
+  };
+
+  Saver.prototype.restore = function () {
+    // A reload or a new tab after typing offline: bring back what never reached the server.
+    var raw = null;
+    try { raw = localStorage.getItem(this.key); } catch (err) { return; }
+    if (!raw) return;
+    var kept;
+    try { kept = JSON.parse(raw); } catch (err) { this.forget(); return; }
+    if (kept.body === this.textarea.value) { this.forget(); return; }
+    if (kept.base === this.revision) {
+      this.setText(kept.body);
+      setState("Restored unsent text from this browser; saving…");
+      this.schedule(0);
+    } else {
+      // The server moved on since this browser's copy was taken: ask.
+      this.conflict({ current_revision: this.revision, current_body: this.textarea.value,
+                      error: "This browser kept text you typed earlier that was never saved, and the saved answer " +
+                             "has changed since (revision " + this.revision + ")." }, kept.body);
+    }
+  };
+
+  Saver.prototype.setText = function (text) {
+    var ed = editors.find(function (e) { return e.textarea === this.textarea; }, this);
+    if (ed) ed.setValue(text);
+    this.textarea.value = text;
+  };
+
+  Saver.prototype.changed = function () {
+    if (clock.expired) return;
+    this.store();
+    setState("Unsaved changes…");
+    this.schedule(DEBOUNCE_MS);
+  };
+
+  Saver.prototype.schedule = function (ms) {
+    var self = this;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(function () { self.save(); }, ms);
+  };
+
+  Saver.prototype.dirty = function () { return this.textarea.value !== this.sentBody; };
+
+  Saver.prototype.save = function () {
+    var self = this;
+    if (this.blocked) return Promise.resolve();
+    if (this.inFlight) { this.again = true; return this.inFlight; }
+    if (!this.dirty()) { this.forget(); return Promise.resolve(); }
+    var body = this.textarea.value;
+    var data = new FormData();
+    data.append("body", body);
+    data.append("base_revision", String(this.revision));
+    setState("Saving…");
+    this.inFlight = fetch(this.url, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrfToken() }
+    }).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (json) { return [resp.status, json]; });
+    }).then(function (pair) {
+      var status = pair[0], json = pair[1];
+      syncClock(json.server_now, json.deadline_at);
+      if (status === 200) {
+        self.revision = json.revision;
+        self.revisionInput.value = String(json.revision);
+        self.sentBody = body;
+        self.retry = 0;
+        setOnline(true);
+        if (!self.dirty()) self.forget();
+        setState("Saved at " + new Date(json.saved_at).toLocaleTimeString());
+      } else if (status === 409 && json.code === "stale_revision") {
+        self.conflict(json, self.textarea.value);
+      } else if (status === 403) {
+        self.blocked = true;
+        showClosed(json.error || "This exam is closed.");
+        setState("Not saved");
+      } else if (status >= 400 && status < 500) {
+        setState("Not saved: " + (json.error || ("error " + status)));
+      } else {
+        throw new Error("server error " + status);
+      }
+    }).catch(function () {
+      // Network down or the server failed: keep the text here and try again.
+      setOnline(navigator.onLine);
+      setState("Not saved yet — kept in this browser, retrying");
+      var wait = RETRY_MS[Math.min(self.retry, RETRY_MS.length - 1)];
+      self.retry += 1;
+      self.schedule(wait);
+    }).finally(function () {
+      self.inFlight = null;
+      if (self.again) { self.again = false; if (self.dirty()) self.schedule(0); }
+    });
+    return this.inFlight;
+  };
+
+  Saver.prototype.conflict = function (json, mine) {
+    var self = this;
+    this.blocked = true;
+    this.store();
+    var box = $("conflict");
+    $("conflict-message").textContent = json.error || "";
+    $("conflict-theirs").textContent = json.current_body;
+    box.hidden = false;
+    setState("Not saved: two versions — choose one");
+    $("keep-mine").onclick = function () {
+      self.revision = json.current_revision;
+      self.sentBody = json.current_body;
+      self.blocked = false;
+      box.hidden = true;
+      self.setText(mine);
+      self.store();
+      self.save();
+    };
+    $("take-theirs").onclick = function () {
+      self.revision = json.current_revision;
+      self.revisionInput.value = String(json.current_revision);
+      self.sentBody = json.current_body;
+      self.blocked = false;
+      box.hidden = true;
+      self.setText(json.current_body);
+      self.forget();
+      setState("Using the saved version");
+    };
+    box.querySelector("button").focus();
+  };
+
+  function flushAll() {
+    return Promise.all(savers.map(function (s) { clearTimeout(s.timer); return s.save(); }));
+  }
+
+  function setState(text) {
+    var el = $("save-state");
+    if (el) el.textContent = text;
+  }
+
+  function setOnline(online) {
+    var banner = $("offline-banner");
+    if (banner) banner.hidden = online;
+  }
+
+  window.addEventListener("offline", function () {
+    setOnline(false);
+    setState("Offline — kept in this browser");
+  });
+  window.addEventListener("online", function () {
+    setOnline(true);
+    savers.forEach(function (s) { s.retry = 0; if (s.dirty()) s.schedule(0); });
+  });
+  window.addEventListener("beforeunload", function (e) {
+    var pending = savers.some(function (s) { return s.dirty(); });
+    if (pending) { e.preventDefault(); e.returnValue = ""; }
+  });
+
+  // --- integrity signals: batched, sent with sendBeacon so leaving the page does not drop them --
+  var queue = [];
+  var flushTimer = null;
+
+  function signal(event) {
+    if (!document.body.dataset.signalsUrl) return;
+    event.at = new Date().toISOString();
+    queue.push(event);
+    clearTimeout(flushTimer);
+    flushTimer = setTimeout(sendSignals, 2000);
+  }
+
+  function sendSignals() {
+    if (!queue.length) return;
+    var data = new FormData();
+    data.append("csrfmiddlewaretoken", csrfToken());
+    data.append("events", JSON.stringify(queue.splice(0, 50)));
+    var url = document.body.dataset.signalsUrl;
+    if (!(navigator.sendBeacon && navigator.sendBeacon(url, data))) {
+      fetch(url, { method: "POST", body: data, credentials: "same-origin", keepalive: true }).catch(function () {});
+    }
+  }
+
+  function watchFocus() {
+    var question = (document.querySelector("form[data-autosave]") || { dataset: {} }).dataset.question;
+    document.addEventListener("visibilitychange", function () {
+      signal({ kind: document.hidden ? "focus_lost" : "focus_regained", question: question });
+      if (document.hidden) { sendSignals(); flushAll(); }
+    });
+    window.addEventListener("blur", function () { if (!document.hidden) signal({ kind: "focus_lost", question: question }); });
+    window.addEventListener("focus", function () { signal({ kind: "focus_regained", question: question }); });
+  }
+
+  // --- code editor and the visible-tests form --------------------------------------------------
+  function setUpEditors() {
+    if (!window.InterviewTrackEditor) return;
+    document.querySelectorAll("textarea[data-code]").forEach(function (textarea) {
+      var ed = window.InterviewTrackEditor.create(textarea, {});
+      ed.textarea = textarea;
+      ed.setReadOnly = function () { /* the server refuses writes after the deadline anyway */ };
+      editors.push(ed);
+    });
+  }
+
+  function setUpRunForm() {
+    // The run form sends the editor's current text (hx-include reads the textarea; the hidden
+    // field covers a plain form post).
+    var form = $("run-form");
+    if (!form) return;
+    form.addEventListener("submit", function () {
+      var mirror = form.querySelector("input[data-mirror]");
+      var source = $(mirror.dataset.mirror);
+      if (mirror && source) mirror.value = source.value;
+    });
+    document.body.addEventListener("htmx:configRequest", function (e) {
+      if (e.detail.elt === form) {
+        var source = $("answer");
+        if (source) e.detail.parameters.body = source.value;
+      }
+    });
+  }
+
+  // --- submit page: warn when this browser still holds unsent text --------------------------
+  function checkUnsent() {
+    var warning = $("unsent-warning");
+    if (!warning) return;
+    try {
+      for (var i = 0; i < localStorage.length; i++) {
+        if ((localStorage.key(i) || "").indexOf("it-exam:") === 0) { warning.hidden = false; break; }
+      }
+    } catch (err) { /* ignore */ }
+  }
+
+  function clearAfterSubmit() {
+    var done = document.body.dataset.examDone;
+    if (!done) return;
+    try {
+      var prefix = "it-exam:" + done + ":";
+      Object.keys(localStorage).forEach(function (k) { if (k.indexOf(prefix) === 0) localStorage.removeItem(k); });
+    } catch (err) { /* ignore */ }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpEditors();
+    document.querySelectorAll("form[data-autosave]").forEach(function (form) { savers.push(new Saver(form)); });
+    setUpRunForm();
+    startClock();
+    checkUnsent();
+    clearAfterSubmit();
+    if (document.body.dataset.exam) watchFocus();
+  });
+})();
