@@ -1,0 +1,542 @@
+"""Exam autosave load benchmark. Prints figures; asserts nothing but "no lost saves" (exit status 1 if any).
+
+    python bench/exam_load.py [--candidates 200] [--duration 30] [--interval 3] [--workers 4] [--threads 4]
+                              [--database-url postgres://postgres@127.0.0.1:5432/interview_track_bench]
+                              [--keep-db] [--port 0] [--max-requests N]
+
+1. Setup, in this process: (re)creates the bench database (PostgreSQL on 127.0.0.1:5432, trust auth,
+   user postgres; dropped and recreated at each run unless --keep-db, so runs are comparable), runs
+   `migrate`, `sync_content` and `collectstatic` (DEBUG is off, so pages need the static manifest; the
+   files go to a temporary INTERVIEW_TRACK_VAR_DIR), then creates N candidates and invitations on the
+   current `advanced-ml-speech` track through the services. Attempts are NOT started here.
+2. Serves the app with gunicorn (gthread, --workers x --threads) on 127.0.0.1, DEBUG off, a random
+   DJANGO_SECRET_KEY, and waits for /healthz. The server's log goes to a temporary file; its error
+   lines are summarised at the end. gunicorn's process group is always killed at exit.
+3. N simulated candidates, one thread and one requests.Session each, only against 127.0.0.1:
+   GET /exam/<token>/ (landing, sets csrftoken), POST /exam/<token>/start/ (consent), GET the pages it
+   redirects to (/exam/<token>/questions/, then the first question's page), then for --duration seconds
+   autosave 2-3 written questions in turn: POST /exam/<token>/answers/<question slug>/ with the full
+   text and the last acknowledged revision, every --interval seconds +-50% (random first offset).
+   409 stale_revision counts as a conflict (the current revision is adopted and the save resent);
+   403, 5xx, timeouts (10 s) and connection errors count as errors, and the text is resent on the
+   next tick, as the page does. A hard cap (--max-requests) bounds the total.
+4. Afterwards, for each candidate and question, the last acknowledged text and revision are compared
+   with the Response row. A save is lost when the row holds neither the acknowledged text nor a text the
+   candidate sent after it. Figures: saves attempted/acknowledged, throughput, autosave latency
+   p50/p95/p99/max (acknowledged saves only), errors by kind, conflicts, lost saves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import math
+import os
+import random
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+HOST = "127.0.0.1"  # the only address this script ever sends a request to
+TRACK_SLUG = "advanced-ml-speech"
+DEFAULT_DB_URL = "postgres://postgres@127.0.0.1:5432/interview_track_bench"
+REQUEST_TIMEOUT_S = 10.0
+WORDS = ("latency", "streaming", "beam", "encoder", "CTC", "WER", "rollback", "batching", "p99", "quantise",
+         "monitoring", "drift", "label", "slice", "GPU", "cost", "attention", "chunk", "privacy", "ablation")
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+# --- setup -----------------------------------------------------------------------------------
+
+
+def database_prepare(url: str, keep: bool) -> None:
+    """Create the bench database if missing; drop and recreate it first unless keep."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if parts.hostname not in {"127.0.0.1", "localhost"}:
+        raise SystemExit(f"Refusing a database that is not on this machine: {parts.hostname!r}.")
+    if not name:
+        raise SystemExit("The database URL names no database.")
+    if not keep and "bench" not in name:
+        raise SystemExit(f"Refusing to drop {name!r}: the bench database's name must contain 'bench' (or --keep-db).")
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not keep:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def server_env(db_url: str, var_dir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "webapp.settings"),
+        "DATABASE_URL": db_url,
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_DEBUG": "false",
+        "DJANGO_ALLOWED_HOSTS": HOST,
+        "DJANGO_SECURE_COOKIES": "false",
+        "INTERVIEW_TRACK_VAR_DIR": str(var_dir),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+    }
+
+
+def setup_django(env: dict[str, str]) -> None:
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("sync_content", verbosity=0, stdout=io.StringIO())
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def invitations_create(n: int) -> tuple[list[tuple[int, str]], list[str], dict[str, int]]:
+    """N candidates with an invitation each: ([(invitation id, token)], written question slugs, slug -> id)."""
+    from django.db import connections, transaction
+
+    from assessments.models import QuestionKind, SectionQuestion, Track
+    from assessments.services import candidate_create, invitation_create
+
+    track = Track.objects.get(slug=TRACK_SLUG, is_current=True)
+    written = list(SectionQuestion.objects.filter(section__track=track, question__kind=QuestionKind.WRITTEN)
+                   .order_by("section__order", "order").values_list("question__slug", "question_id"))
+    if len(written) < 2:
+        raise SystemExit(f"Track {TRACK_SLUG} has {len(written)} written question(s); the benchmark needs 2.")
+    tokens = []
+    with transaction.atomic():
+        for i in range(n):
+            candidate = candidate_create(full_name=f"Bench Candidate {i}", email=f"bench{i}@example.invalid")
+            invitation = invitation_create(candidate=candidate, track=track)
+            tokens.append((invitation.pk, invitation.token))
+    connections.close_all()  # nothing held open while the server runs
+    return tokens, [slug for slug, _ in written], dict(written)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def gunicorn_start(port: int, workers: int, threads: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+    exe = ROOT / ".venv" / "bin" / "gunicorn"
+    if not exe.exists():
+        exe = Path(sys.executable).with_name("gunicorn")
+    log = open(log_path, "wb")  # noqa: SIM115 - handed to the child, closed after the start
+    try:
+        return subprocess.Popen(
+            [str(exe), "webapp.wsgi:application", "--bind", f"{HOST}:{port}", "--workers", str(workers),
+             "--threads", str(threads), "--worker-class", "gthread", "--timeout", "60", "--graceful-timeout", "5",
+             "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    finally:
+        log.close()
+
+
+def gunicorn_stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+
+
+def wait_healthy(base: str, proc: subprocess.Popen, log_path: Path, timeout_s: float = 60) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout_s
+    with requests.Session() as s:
+        s.trust_env = False  # no proxy from the environment: straight to 127.0.0.1
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited ({proc.returncode}):\n{log_path.read_text()[-3000:]}")
+            try:
+                if s.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.25)
+    raise SystemExit(f"gunicorn did not answer /healthz within {timeout_s:.0f} s:\n{log_path.read_text()[-3000:]}")
+
+
+# --- the simulated candidates ----------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    text: str = ""  # the local copy: what the candidate has typed so far
+    base: int = 0  # last revision the server acknowledged (or reported on 409)
+    acked_text: str | None = None
+    acked_revision: int = 0
+    sent_since_ack: list[str] = field(default_factory=list)  # texts sent after the last acknowledgement
+
+
+@dataclass
+class Stats:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    requests: int = 0
+    attempted: int = 0
+    acknowledged: int = 0
+    conflicts: int = 0
+    save_ms: list[float] = field(default_factory=list)
+    save_sent_at: list[float] = field(default_factory=list)  # monotonic send time of each save_ms entry
+    last_start_done: float = 0.0  # when the last candidate had its question page: the steady state begins
+    page_ms: dict[str, list[float]] = field(default_factory=lambda: {"landing": [], "start": [], "resume": [],
+                                                                  "question page": []})
+    errors: Counter = field(default_factory=Counter)
+    started: int = 0
+    odd_revisions: int = 0
+
+
+class Budget:
+    """The hard cap on requests, shared by every candidate."""
+
+    def __init__(self, cap: int):
+        self.left = cap
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            if self.left <= 0:
+                return False
+            self.left -= 1
+            return True
+
+
+def _reason(exc: Exception) -> str:
+    """requests' exception and the innermost cause its message names (e.g. RemoteDisconnected)."""
+    causes = re.findall(r"\b(\w+(?:Error|Disconnected|Timeout))\(", str(exc))
+    return f"{type(exc).__name__} ({causes[-1]})" if causes else type(exc).__name__
+
+
+def _json(resp) -> dict:
+    try:
+        data = resp.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class Candidate(threading.Thread):
+    def __init__(self, index: int, invitation: tuple[int, str], slugs: list[str], base: str, args, stats: Stats,
+                 budget: Budget, start_at: float, stop_at: float):
+        super().__init__(name=f"candidate-{index}", daemon=True)
+        self.index, self.base, self.args = index, base, args
+        self.invitation_id, self.token = invitation
+        self.stats, self.budget, self.start_at, self.stop_at = stats, budget, start_at, stop_at
+        self.rng = random.Random(index)
+        self.slugs = self.rng.sample(slugs, k=min(len(slugs), self.rng.choice((2, 3))))
+        self.answers = {slug: Answer() for slug in self.slugs}
+        self.exam_url = f"{base}/exam/{self.token}/"
+
+    def error(self, kind: str) -> None:
+        with self.stats.lock:
+            self.stats.errors[kind] += 1
+
+    def request(self, session, method: str, url: str, **kwargs):
+        """One request, or None when the cap is reached. Exceptions from requests propagate."""
+        assert url.startswith(f"http://{HOST}:")
+        if not self.budget.take():
+            return None
+        with self.stats.lock:
+            self.stats.requests += 1
+        return session.request(method, url, timeout=REQUEST_TIMEOUT_S, allow_redirects=False, **kwargs)
+
+    def timed_page(self, session, label: str, method: str, url: str, ok: set[int], **kwargs):
+        import requests
+
+        t0 = time.perf_counter()
+        try:
+            resp = self.request(session, method, url, **kwargs)
+        except requests.Timeout:
+            self.error(f"{label}: timeout")
+            return None
+        except requests.RequestException as exc:
+            self.error(f"{label}: {_reason(exc)}")
+            return None
+        if resp is None:
+            return None
+        if resp.status_code not in ok:
+            self.error(f"{label}: HTTP {resp.status_code}")
+            return None
+        with self.stats.lock:
+            self.stats.page_ms[label].append((time.perf_counter() - t0) * 1e3)
+        return resp
+
+    def run(self) -> None:
+        import requests
+
+        with requests.Session() as session:
+            session.trust_env = False
+            session.headers["Referer"] = self.exam_url
+            self.sleep_until(self.start_at + self.rng.uniform(0, min(self.args.interval, self.args.duration / 2)))
+            if not self.begin(session):
+                return
+            with self.stats.lock:
+                self.stats.started += 1
+                self.stats.last_start_done = max(self.stats.last_start_done, time.monotonic())
+            turn = 0
+            retry: str | None = None
+            while time.monotonic() < self.stop_at:
+                slug = retry or self.slugs[turn % len(self.slugs)]
+                if retry is None:
+                    turn += 1
+                ok = self.save(session, slug)
+                if ok is None:
+                    return  # request cap reached
+                retry = None if ok else slug
+                self.sleep_until(time.monotonic() + self.args.interval * self.rng.uniform(0.5, 1.5))
+
+    def sleep_until(self, when: float) -> None:
+        time.sleep(max(0.0, min(when, self.stop_at) - time.monotonic()))
+
+    def begin(self, session) -> bool:
+        if not self.timed_page(session, "landing", "GET", self.exam_url, {200}):
+            return False
+        csrf = session.cookies.get("csrftoken")
+        if not csrf:
+            self.error("landing: no csrftoken cookie")
+            return False
+        resp = self.timed_page(session, "start", "POST", f"{self.exam_url}start/", {302, 303},
+                               data={"consent": "on", "csrfmiddlewaretoken": csrf})
+        if not resp:
+            return False
+        # start -> /exam/<token>/questions/ -> the first question's page: follow, on 127.0.0.1 only
+        for _ in range(3):
+            location = urlsplit(resp.headers.get("Location", ""))
+            if location.netloc not in {"", f"{HOST}:{self.args.port}"} or not location.path.startswith("/"):
+                self.error("start: redirect off 127.0.0.1")
+                return False
+            url = f"{self.base}{location.path}" + (f"?{location.query}" if location.query else "")
+            label = "resume" if location.path.endswith("/questions/") else "question page"
+            resp = self.timed_page(session, label, "GET", url, {200, 302})  # errors counted, not fatal
+            if resp is None or resp.status_code == 200:
+                break
+        return True
+
+    def save(self, session, slug: str) -> bool | None:
+        """One autosave tick (with resends after 409). True: acknowledged; False: failed; None: cap reached."""
+        import requests
+
+        answer = self.answers[slug]
+        words = " ".join(self.rng.choice(WORDS) for _ in range(self.rng.randint(4, 16)))
+        answer.text += f"[c{self.index} {slug} {len(answer.sent_since_ack) + answer.acked_revision}] {words}.\n"
+        url = f"{self.exam_url}answers/{slug}/"
+        for _ in range(3):  # the first send and up to two resends after a conflict
+            body = answer.text
+            answer.sent_since_ack.append(body)
+            with self.stats.lock:
+                self.stats.attempted += 1
+            t0, sent_at = time.perf_counter(), time.monotonic()
+            try:
+                resp = self.request(session, "POST", url, data={"body": body, "base_revision": str(answer.base)},
+                                    headers={"X-CSRFToken": session.cookies.get("csrftoken", ""),
+                                             "Accept": "application/json"})
+            except requests.Timeout:
+                self.error("save: timeout")
+                return False
+            except requests.RequestException as exc:
+                self.error(f"save: {_reason(exc)}")
+                return False
+            if resp is None:
+                return None
+            elapsed_ms = (time.perf_counter() - t0) * 1e3
+            data = _json(resp)
+            if resp.status_code == 200 and isinstance(data.get("revision"), int):
+                revision = data["revision"]
+                with self.stats.lock:
+                    self.stats.acknowledged += 1
+                    self.stats.save_ms.append(elapsed_ms)
+                    self.stats.save_sent_at.append(sent_at)
+                    if revision != answer.base + 1:
+                        self.stats.odd_revisions += 1
+                answer.base = answer.acked_revision = revision
+                answer.acked_text = body
+                answer.sent_since_ack = []
+                return True
+            if resp.status_code == 409 and data.get("code") == "stale_revision":
+                with self.stats.lock:
+                    self.stats.conflicts += 1
+                answer.base = int(data.get("current_revision", answer.base))
+                continue
+            if resp.status_code == 403 and data.get("code"):
+                self.error(f"save: 403 {data['code']}")
+            else:
+                self.error(f"save: HTTP {resp.status_code}")
+            return False
+        self.error("save: conflict persisted after 2 resends")
+        return False
+
+
+def run_load(tokens: list[tuple[int, str]], slugs: list[str], port: int, args) -> tuple[Stats, list[Candidate], float]:
+    base = f"http://{HOST}:{port}"
+    stats = Stats()
+    budget = Budget(args.max_requests)
+    start_at = time.monotonic() + 0.5
+    stop_at = start_at + args.duration
+    candidates = [Candidate(i, token, slugs, base, args, stats, budget, start_at, stop_at)
+                  for i, token in enumerate(tokens)]
+    for c in candidates:
+        c.start()
+    for c in candidates:
+        c.join(timeout=max(0.0, stop_at - time.monotonic()) + 4 * REQUEST_TIMEOUT_S)
+    wall = time.monotonic() - start_at
+    stuck = sum(c.is_alive() for c in candidates)
+    if stuck:
+        stats.errors["candidate thread still running at the end"] += stuck
+    return stats, candidates, wall
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+
+def verify(candidates: list[Candidate], question_ids: dict[str, int]) -> dict:
+    """Compare what each candidate had acknowledged with the Response rows."""
+    from assessments.models import Response
+
+    rows = {(inv_id, qid): (body, rev) for inv_id, qid, body, rev in
+            Response.objects.values_list("attempt__invitation_id", "question_id", "body", "revision")}
+    lost, stale_body, revision_mismatch, checked = [], 0, 0, 0
+    for c in candidates:
+        for slug, answer in c.answers.items():
+            if answer.acked_text is None and not answer.sent_since_ack:
+                continue
+            checked += 1
+            body, revision = rows.get((c.invitation_id, question_ids[slug]), (None, None))
+            if answer.acked_text is None:
+                continue  # nothing acknowledged: nothing to lose
+            if body == answer.acked_text:
+                if revision != answer.acked_revision:
+                    revision_mismatch += 1
+            elif body is not None and body in answer.sent_since_ack:
+                stale_body += 1  # a later send landed although its answer never reached us (timeout)
+            else:
+                lost.append((c.index, slug, answer.acked_revision, revision))
+    return {"checked": checked, "lost": lost, "later_text": stale_body, "revision_mismatch": revision_mismatch}
+
+
+def server_errors(log_path: Path) -> tuple[list[str], list[str]]:
+    """The server log's error lines, and the first traceback in full (the usual cause of a 5xx)."""
+    if not log_path.exists():
+        return [], []
+    lines = log_path.read_text(errors="replace").splitlines()
+    errors = [ln for ln in lines if re.search(r"ERROR|CRITICAL|WORKER TIMEOUT", ln)]
+    first: list[str] = []
+    if "Traceback (most recent call last):" in lines:
+        at = lines.index("Traceback (most recent call last):")
+        first = lines[max(0, at - 1):at + 1]
+        for ln in lines[at + 1:]:
+            first.append(ln)
+            if not ln.startswith((" ", "\t")):
+                break  # the exception line ends the block
+    return errors, first
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", type=int, default=200)
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of autosaving")
+    parser.add_argument("--interval", type=float, default=3.0, help="mean seconds between saves (uniform +-50%%)")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--database-url", default=DEFAULT_DB_URL)
+    parser.add_argument("--keep-db", action="store_true", help="reuse the database instead of recreating it")
+    parser.add_argument("--port", type=int, default=0, help="0: a free port")
+    parser.add_argument("--max-requests", type=int, default=0,
+                        help="hard cap on requests in all (0: 3 per candidate for the start + 3x the expected saves)")
+    args = parser.parse_args()
+    if args.candidates < 1 or args.duration <= 0 or args.interval <= 0:
+        parser.error("--candidates, --duration and --interval must be positive")
+    args.port = args.port or free_port()
+    if not args.max_requests:
+        args.max_requests = args.candidates * (3 + 3 * math.ceil(args.duration / (args.interval * 0.5)))
+
+    with tempfile.TemporaryDirectory(prefix="bench-exam-") as tmp:
+        var_dir, log_path = Path(tmp) / "var", Path(tmp) / "gunicorn.log"
+        t0 = time.perf_counter()
+        database_prepare(args.database_url, args.keep_db)
+        env = server_env(args.database_url, var_dir)
+        setup_django(env)
+        tokens, slugs, question_ids = invitations_create(args.candidates)
+        print(f"== setup: {time.perf_counter() - t0:.1f} s; {args.candidates} invitations on {TRACK_SLUG};"
+              f" {len(slugs)} written questions; gunicorn gthread {args.workers}x{args.threads} on {HOST}:{args.port}")
+
+        proc = gunicorn_start(args.port, args.workers, args.threads, env, log_path)
+        try:
+            wait_healthy(f"http://{HOST}:{args.port}", proc, log_path)
+            stats, candidates, wall = run_load(tokens, slugs, args.port, args)
+        finally:
+            gunicorn_stop(proc)
+        check = verify(candidates, question_ids)
+        errors_logged, first_traceback = server_errors(log_path)
+
+    ms = stats.save_ms
+    print(f"== load: {args.candidates} candidates, {args.duration:.0f} s of autosaves every {args.interval:g} s"
+          f" +-50%, {wall:.1f} s wall; {stats.requests} requests (cap {args.max_requests})")
+    print(f"  started exams: {stats.started}/{args.candidates}")
+    for label, values in stats.page_ms.items():
+        if values:
+            print(f"  {label}: n={len(values)} p50 {statistics.median(values):.0f} ms,"
+                  f" p95 {pct(values, 0.95):.0f} ms, max {max(values):.0f} ms")
+    print(f"  saves attempted {stats.attempted}, acknowledged {stats.acknowledged};"
+          f" throughput {stats.acknowledged / wall:.1f} saves/s")
+    if ms:
+        print(f"  autosave latency: p50 {statistics.median(ms):.1f} ms, p95 {pct(ms, 0.95):.1f} ms,"
+              f" p99 {pct(ms, 0.99):.1f} ms, max {max(ms):.1f} ms")
+        steady = [m for m, at in zip(ms, stats.save_sent_at, strict=True) if at >= stats.last_start_done]
+        if steady:
+            print(f"  autosave latency once every candidate had started ({len(steady)} saves):"
+                  f" p50 {statistics.median(steady):.1f} ms, p95 {pct(steady, 0.95):.1f} ms,"
+                  f" p99 {pct(steady, 0.99):.1f} ms, max {max(steady):.1f} ms")
+    print(f"  errors: {sum(stats.errors.values())}"
+          + "".join(f"\n    {kind}: {n}" for kind, n in sorted(stats.errors.items())))
+    print(f"  conflicts (409 stale_revision): {stats.conflicts}; acknowledged revisions not base+1:"
+          f" {stats.odd_revisions}")
+    print(f"  server log error lines: {len(errors_logged)}"
+          + "".join(f"\n    {line[:200]}" for line in errors_logged[:3]))
+    if first_traceback:
+        print("  first traceback (last frames):" + "".join(f"\n    {line[:200]}" for line in first_traceback[-9:]))
+    print(f"== check: {check['checked']} answers; rows holding a later unacknowledged send: {check['later_text']};"
+          f" revision mismatches: {check['revision_mismatch']}")
+    for index, slug, acked, in_db in check["lost"][:10]:
+        print(f"  lost: candidate {index} {slug}: acknowledged r{acked}, database r{in_db}")
+    print(f"lost saves: {len(check['lost'])}")
+    return 1 if check["lost"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
