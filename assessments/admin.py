@@ -1,6 +1,6 @@
 """Django admin for every model. Versioned content is read-only here: it changes through files."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from . import models
 
@@ -100,7 +100,15 @@ class CandidateAdmin(admin.ModelAdmin):
 
 @admin.register(models.Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ["id", "candidate", "track", "expires_at", "revoked_at", "created_at"]
+    list_display = ["id", "candidate", "track", "expires_at", "extra_time_minutes", "revoked_at", "created_at"]
+    actions = ["withdraw"]
+
+    @admin.action(description="Withdraw (the link stops working; a started attempt stays)", permissions=["change"])
+    def withdraw(self, request, queryset):
+        from django.utils import timezone
+
+        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"Withdrew {count} invitation(s).")
     list_filter = ["track"]
     readonly_fields = ["nonce", "created_by", "created_at"]
     raw_id_fields = ["candidate"]
@@ -114,11 +122,61 @@ class InvitationAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
+class IntegrityEventInline(admin.TabularInline):
+    model = models.IntegrityEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "question", "chars", "client_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(models.Attempt)
 class AttemptAdmin(admin.ModelAdmin):
-    list_display = ["id", "invitation", "track", "status", "started_at", "deadline_at", "submitted_at"]
+    list_display = ["id", "invitation", "track", "status", "started_at", "deadline_at", "extra_minutes", "submitted_at"]
     list_filter = ["status", "track"]
-    readonly_fields = ["invitation", "track", "started_at", "submitted_at", "submit_reason"]
+    # The deadline moves only through the actions, so extra time is always on record.
+    readonly_fields = ["invitation", "track", "status", "started_at", "deadline_at", "extra_minutes", "consented_at",
+                       "submitted_at", "submit_reason"]
+    inlines = [IntegrityEventInline]
+    actions = ["add_15_minutes", "add_30_minutes", "submit_now"]
+
+    def _extend(self, request, queryset, minutes: int) -> None:
+        from . import services
+
+        done = 0
+        for attempt in queryset:
+            try:
+                services.attempt_extend(attempt=attempt, minutes=minutes)
+                done += 1
+            except services.AssessmentError as exc:
+                self.message_user(request, f"{attempt}: {exc}", level=messages.WARNING)
+        self.message_user(request, f"Gave {minutes} more minutes to {done} attempt(s).")
+
+    @admin.action(description="Give 15 more minutes (accommodation)", permissions=["change"])
+    def add_15_minutes(self, request, queryset):
+        self._extend(request, queryset, 15)
+
+    @admin.action(description="Give 30 more minutes (accommodation)", permissions=["change"])
+    def add_30_minutes(self, request, queryset):
+        self._extend(request, queryset, 30)
+
+    @admin.action(description="Submit now with the last saved answers", permissions=["change"])
+    def submit_now(self, request, queryset):
+        from . import services
+
+        for attempt in queryset.filter(status=models.AttemptStatus.IN_PROGRESS):
+            services.attempt_submit(attempt=attempt, reason=models.SubmitReason.ADMIN)
+        self.message_user(request, "Submitted.")
+
+
+@admin.register(models.ResponseSnapshot)
+class ResponseSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["attempt", "question", "revision", "created_at"]
+    list_filter = ["question"]
+    readonly_fields = ["attempt", "question", "revision", "body", "created_at"]
 
 
 @admin.register(models.Response)

@@ -2,39 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 
 from assessments import roles
-from tests.conftest import require_service
 from tests.factories import UserFactory
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser_page():
-    require_service("Chromium", bool(shutil.which(CHROMIUM) or os.path.exists(CHROMIUM)), f"{CHROMIUM} not found")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls around it are ours.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        try:
-            yield page
-        finally:
-            browser.close()
-            # ORM calls made while Playwright's loop runs get their own connection (Django keys
-            # connections by async context); close it here or it blocks dropping the test database.
-            from django.db import connections
-
-            connections.close_all()
 
 
 def test_interviewer_logs_in_and_reads_guidance(browser_page, app_server, synced_content, artifacts_dir):

@@ -422,3 +422,40 @@ def test_interviewers_cannot_create_invitations(client):
     client.force_login(UserFactory(role=roles.INTERVIEWER))
     assert client.get(reverse("invitation-new")).status_code == 403
     assert client.get(reverse("invitation-list")).status_code == 403
+
+
+def test_seed_demo_prints_a_working_invitation_link(client, synced_content, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", "--base-url", "http://127.0.0.1:8000", stdout=out)
+    link = next(line.strip() for line in out.getvalue().splitlines() if "/exam/" in line)
+    path = link.removeprefix("http://127.0.0.1:8000")
+    assert client.get(path).status_code == 200
+    # Once the demo exam is submitted, the next run prints a fresh link instead of a dead one.
+    client.post(path + "start/", {"consent": "on"})
+    client.post(path + "submit/")
+    out = StringIO()
+    call_command("seed_demo", "--base-url", "http://127.0.0.1:8000", stdout=out)
+    fresh = next(line.strip() for line in out.getvalue().splitlines() if "/exam/" in line)
+    assert fresh != link and client.get(fresh.removeprefix("http://127.0.0.1:8000")).status_code == 200
+
+
+def test_admin_gives_extra_time_and_withdraws_links(client, invitation, started):
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    before = started.deadline_at
+    resp = client.post(reverse("admin:assessments_attempt_changelist"),
+                       {"action": "add_15_minutes", "_selected_action": [started.pk]}, follow=True)
+    assert resp.status_code == 200
+    started.refresh_from_db()
+    assert started.deadline_at - before == timedelta(minutes=15) and started.extra_minutes == 15
+    client.post(reverse("admin:assessments_invitation_changelist"),
+                {"action": "withdraw", "_selected_action": [invitation.pk]})
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None

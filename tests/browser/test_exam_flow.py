@@ -1,0 +1,174 @@
+"""A candidate's exam in Chromium against a live server: start, autosave, reload, offline, a stale
+second tab, visible tests through the real worker and sandbox, the deadline, and submit."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from assessments import services
+from assessments.models import Attempt, AttemptStatus, Response, SubmitReason, Track
+from tests.conftest import require_service
+from tests.workers import REDIS_URL, database_url_for_tests, redis_available, start_worker, stop_worker, use_broker
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SAVED = re.compile(r"Saved at")
+
+
+@pytest.fixture
+def invitation(synced_content):
+    track = Track.objects.get(slug="advanced-ml-speech", is_current=True)
+    candidate = services.candidate_create(full_name="Bea Browser", email="bea@example.com")
+    return services.invitation_create(candidate=candidate, track=track)
+
+
+def _start(page, app_server, invitation) -> Attempt:
+    page.goto(f"{app_server.url}/exam/{invitation.token}/")
+    page.get_by_label(re.compile("I have read the above")).check()
+    page.get_by_role("button", name="Start the exam").click()
+    page.wait_for_url(re.compile(r"/questions/[a-z0-9-]+/$"))
+    return Attempt.objects.get(invitation=invitation)
+
+
+def _answer(attempt: Attempt, slug: str) -> Response | None:
+    return Response.objects.filter(attempt=attempt, question__slug=slug).first()
+
+
+def test_candidate_types_reloads_goes_offline_and_submits(chromium, app_server, invitation, artifacts_dir: Path):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(f"{app_server.url}/exam/{invitation.token}/")
+    page.get_by_role("heading", name="What is recorded").wait_for()
+    page.screenshot(path=str(artifacts_dir / "exam-landing.png"), full_page=True)
+    # Starting without consent is refused by the browser's required check and by the server.
+    attempt = _start(page, app_server, invitation)
+    slug = page.url.rstrip("/").rsplit("/", 1)[-1]
+    box = page.get_by_label("Your answer")
+
+    # Type: the page saves by itself and says so.
+    box.press_sequentially("CTC marginalises over alignments.", delay=5)
+    page.get_by_test_id("save-state").filter(has_text=SAVED).wait_for()
+    assert _answer(attempt, slug).body == "CTC marginalises over alignments."
+    countdown = page.locator("#countdown").inner_text()
+    assert re.fullmatch(r"\d+:\d\d:\d\d|\d+:\d\d", countdown), countdown
+    page.screenshot(path=str(artifacts_dir / "exam-question.png"), full_page=True)
+
+    # Reload: the text is back (from the server).
+    page.reload()
+    assert page.get_by_label("Your answer").input_value() == "CTC marginalises over alignments."
+
+    # Offline: keep typing; the page says it is offline and keeps the text; back online it sends.
+    context.set_offline(True)
+    box = page.get_by_label("Your answer")
+    box.press("End")
+    box.press_sequentially(" Blank tokens absorb frames.", delay=5)
+    page.get_by_test_id("offline-banner").wait_for(state="visible")
+    kept = page.evaluate("Object.entries(localStorage).filter(([k]) => k.startsWith('it-exam:'))")
+    assert kept and "Blank tokens absorb frames." in kept[0][1]
+    assert "Blank tokens" not in _answer(attempt, slug).body
+    context.set_offline(False)
+    page.get_by_test_id("save-state").filter(has_text=SAVED).wait_for(timeout=30_000)
+    full = "CTC marginalises over alignments. Blank tokens absorb frames."
+    assert _answer(attempt, slug).body == full
+    page.get_by_test_id("offline-banner").wait_for(state="hidden")
+
+    # A second tab on the same answer, opened before this tab's next save: its save is refused.
+    other = context.new_page()
+    other.goto(page.url)
+    box.press("End")
+    box.press_sequentially(" First tab wins.", delay=5)
+    page.get_by_test_id("save-state").filter(has_text=SAVED).wait_for()
+    other_box = other.get_by_label("Your answer")
+    other_box.press("End")
+    other_box.press_sequentially(" Second tab.", delay=5)
+    conflict = other.get_by_test_id("conflict")
+    conflict.wait_for(state="visible")
+    assert "First tab wins." in conflict.inner_text()
+    assert _answer(attempt, slug).body == full + " First tab wins."
+    other.screenshot(path=str(artifacts_dir / "exam-conflict.png"), full_page=True)
+    other.get_by_role("button", name="Keep what I typed here").click()
+    other.get_by_test_id("save-state").filter(has_text=SAVED).wait_for()
+    assert _answer(attempt, slug).body == full + " Second tab."
+    other.close()
+
+    # Submit with confirmation; the confirmation page shows no grading details.
+    page.get_by_role("link", name="Submit exam…").click()
+    page.get_by_label(re.compile("I am ready")).check()
+    page.get_by_role("button", name="Submit exam").click()
+    page.get_by_test_id("done").wait_for()
+    page.screenshot(path=str(artifacts_dir / "exam-submitted.png"), full_page=True)
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.SUBMITTED and attempt.submit_reason == SubmitReason.CANDIDATE
+    assert attempt.submissions.get(question__slug=slug).body == full + " Second tab."
+    assert "hidden" not in page.get_by_test_id("done").inner_text().lower()
+    context.close()
+
+
+def test_deadline_passes_and_the_exam_submits_itself(chromium, app_server, invitation, settings):
+    settings.EXAM_SAVE_GRACE_SECONDS = 1
+    page = chromium.new_page()
+    csp_errors: list[str] = []
+    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    attempt = _start(page, app_server, invitation)
+    slug = page.url.rstrip("/").rsplit("/", 1)[-1]
+    # A short time limit: 6 seconds from now.
+    Attempt.objects.filter(pk=attempt.pk).update(deadline_at=timezone.now() + timedelta(seconds=6))
+    page.reload()
+    page.get_by_label("Your answer").press_sequentially("typed just before time ran out", delay=5)
+    page.get_by_test_id("closed").wait_for(state="visible", timeout=15_000)
+    page.get_by_test_id("done").wait_for(timeout=20_000)
+    attempt.refresh_from_db()
+    assert attempt.status == AttemptStatus.SUBMITTED and attempt.submit_reason == SubmitReason.DEADLINE
+    assert attempt.submissions.get(question__slug=slug).body == "typed just before time ran out"
+    assert not csp_errors, csp_errors
+
+
+@pytest.fixture
+def grading_worker(tmp_path, synced_content):
+    ok, why = redis_available()
+    require_service("Redis", ok, why)
+    log = tmp_path / "worker.log"
+    proc = start_worker(log, queues="grading-cpu", pool="prefork", concurrency=1,
+                        env={"CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": database_url_for_tests()})
+    with use_broker(REDIS_URL):
+        yield proc, log
+    stop_worker(proc)
+
+
+def test_run_visible_tests_on_the_find_the_bug_lab(chromium, app_server, invitation, grading_worker, artifacts_dir):
+    from django.conf import settings as dj
+
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    csp_errors: list[str] = []
+    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    attempt = _start(page, app_server, invitation)
+    page.goto(f"{app_server.url}/exam/{invitation.token}/questions/softmax-cross-entropy-bug/")
+    editor = page.locator(".cm-editor")
+    editor.wait_for()
+    assert not page.locator("textarea#answer").is_visible()  # CodeMirror replaced it
+
+    # Typing in the editor autosaves the code (and keeps a snapshot).
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\n# checked the log-sum-exp\n")
+    page.get_by_test_id("save-state").filter(has_text=SAVED).wait_for()
+    assert "# checked the log-sum-exp" in _answer(attempt, "softmax-cross-entropy-bug").body
+
+    # The starter's bug fails the visible tests...
+    page.get_by_role("button", name="Run visible tests").click()
+    verdict = page.get_by_test_id("run-verdict")
+    verdict.wait_for(timeout=240_000)
+    assert verdict.inner_text() == "failed"
+    page.screenshot(path=str(artifacts_dir / "exam-coding-run.png"), full_page=True)
+
+    # ...and the fixed code passes them.
+    reference = (dj.CONTENT_EXERCISES_DIR / "softmax-cross-entropy-bug" / "reference" / "solution.py").read_text()
+    page.evaluate("text => document.querySelector('textarea#answer').itEditor.setValue(text)", reference)
+    page.get_by_role("button", name="Run visible tests").click()
+    page.get_by_test_id("run-verdict").filter(has_text="passed").wait_for(timeout=240_000)
+    assert not csp_errors, csp_errors
