@@ -100,11 +100,11 @@ GENERAL = [
 ]
 
 # The graded set: a subset of the sentences above, small enough that a grading (candidate and
-# reference decoding the set in the same sandbox) stays well under a minute of CPU. The conditions
-# are assigned over the full lists first, so a kept utterance sounds the same as before the cut.
-# Every term occurs at least once; 12 domain utterances carry 18 term occurrences.
-GRADED = {"d01", "d02", "d05", "d10", "d12", "d13", "d15", "d16", "d17", "d18", "d19", "d20",
-          "g01", "g02", "g05", "g06", "g09", "g10", "g13", "g14"}
+# reference decoding it in the same sandbox) costs well under a minute of CPU. Conditions are
+# assigned over the full lists first, so a kept utterance sounds exactly as it did in the full set.
+# Every term occurs at least once: 9 domain utterances carry 15 term occurrences.
+GRADED = {"d10", "d12", "d13", "d15", "d16", "d17", "d18", "d19", "d20",
+          "g01", "g02", "g09", "g10", "g13", "g14"}
 
 # (voice, words per minute, snr_db). Each slice cycles through these in a seeded order.
 CONDITIONS = [

@@ -166,7 +166,7 @@ def question(request: HttpRequest, invitation: Invitation, token: str, attempt: 
         body = current.starter_files.get(current.coding["entrypoint"], "")
     context = {
         "token": token, "attempt": attempt, "track": attempt.track, "outline": outline, "item": flat[index],
-        "question": current, "prompt_html": render_markdown(current.prompt_md),
+        "question": current, "prompt_html": render_markdown(current.prompt_md, shift_headings=1),
         "body": body, "revision": response.revision if response else 0,
         "saved_at": response.updated_at if response else None,
         "previous": flat[index - 1] if index > 0 else None,

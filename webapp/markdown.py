@@ -1,5 +1,7 @@
 """Markdown to safe HTML: Markdown renders, nh3 strips whatever is not on the allow-list."""
 
+import re
+
 import markdown as md
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -10,7 +12,10 @@ _ATTRIBUTES = {"a": {"href", "title"}, "span": {"class"}, "div": {"class"}, "cod
                "td": {"align"}}
 
 
-def render_markdown(text: str) -> SafeString:
+def render_markdown(text: str, *, shift_headings: int = 0) -> SafeString:
+    """shift_headings moves every heading down that many levels (h1 -> h2 under a page's own h1)."""
     html = md.markdown(text or "", extensions=["fenced_code", "tables", "sane_lists"])
+    if shift_headings:
+        html = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift_headings)}", html)
     return mark_safe(nh3.clean(html, tags=_TAGS, attributes=_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
                                link_rel="noopener noreferrer nofollow"))

@@ -109,9 +109,9 @@ def test_candidate_types_reloads_goes_offline_and_submits(chromium, app_server, 
     context.close()
 
 
-def test_deadline_passes_and_the_exam_submits_itself(chromium, app_server, invitation, settings):
+def test_deadline_passes_and_the_exam_submits_itself(chromium, app_server, invitation, settings, artifacts_dir):
     settings.EXAM_SAVE_GRACE_SECONDS = 1
-    page = chromium.new_page()
+    page = chromium.new_page(viewport={"width": 390, "height": 844})  # a narrow window, phone-sized
     csp_errors: list[str] = []
     page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
     attempt = _start(page, app_server, invitation)
@@ -119,6 +119,11 @@ def test_deadline_passes_and_the_exam_submits_itself(chromium, app_server, invit
     # A short time limit: 6 seconds from now.
     Attempt.objects.filter(pk=attempt.pk).update(deadline_at=timezone.now() + timedelta(seconds=6))
     page.reload()
+    # Keyboard only: the skip link comes first and leads to the content; no horizontal scrolling.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(artifacts_dir / "exam-narrow.png"), full_page=False)
     page.get_by_label("Your answer").press_sequentially("typed just before time ran out", delay=5)
     page.get_by_test_id("closed").wait_for(state="visible", timeout=15_000)
     page.get_by_test_id("done").wait_for(timeout=20_000)
