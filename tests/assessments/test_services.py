@@ -83,12 +83,17 @@ def test_saves_are_revisioned_and_stale_saves_refused(invitation):
     assert "revision 2" in str(excinfo.value)
 
 
-def test_late_save_is_refused_with_a_reason(invitation):
+def test_late_save_is_refused_with_a_reason(invitation, settings):
+    settings.EXAM_SAVE_GRACE_SECONDS = 5
     attempt = attempt_start(invitation=invitation)
     q = Question.objects.get(slug="explain-ctc")
+    # A save that left the browser just before the deadline still lands within the grace...
+    response_save(attempt=attempt, question=q, body="in flight", base_revision=0,
+                  now=attempt.deadline_at + timedelta(seconds=4))
+    # ...and after it, the server refuses and says why.
     with pytest.raises(DeadlinePassed, match="deadline passed"):
-        response_save(attempt=attempt, question=q, body="late", base_revision=0,
-                      now=attempt.deadline_at + timedelta(seconds=1))
+        response_save(attempt=attempt, question=q, body="late", base_revision=1,
+                      now=attempt.deadline_at + timedelta(seconds=5))
 
 
 def test_question_outside_the_track_is_refused(invitation, db):
