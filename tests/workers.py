@@ -62,12 +62,20 @@ def use_broker(url: str):
 
     old = app.conf.broker_url
     app.conf.broker_url = url
-    app._pool = None  # drop pooled connections to the previous broker
+    _drop_pools(app)
     try:
         yield app
     finally:
         app.conf.broker_url = old
-        app._pool = None
+        _drop_pools(app)
+
+
+def _drop_pools(app) -> None:
+    # Both caches hold connections to the previous broker: the connection pool and the producer
+    # pool built on it (an earlier test that queued a task on the default broker filled them).
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.__dict__["amqp"]._producer_pool = None
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.25):
