@@ -119,6 +119,7 @@ class TrackSpec:
     automated_weight: float
     human_weight: float
     sections: list[SectionSpec]
+    anonymised_review: bool = True
     content_hash: str = ""
 
 
@@ -561,7 +562,13 @@ def load_track(path: Path, exercises_dir: Path, questions: dict[str, QuestionSpe
     raw_data, raw = loaded
     r = _Reader(issues, _rel(path, exercises_dir))
     slug = r.slug(path.stem, "file name")
-    data = r.mapping(raw_data, None, required={"title", "summary", "sections"}, optional={"description", "scoring"})
+    data = r.mapping(raw_data, None, required={"title", "summary", "sections"},
+                     optional={"description", "scoring", "review"})
+    review = r.mapping(data.get("review", {}), "review", required=set(), optional={"anonymised"})
+    anonymised = review.get("anonymised", True)
+    if not isinstance(anonymised, bool):
+        r.error("review.anonymised", f"must be true or false (got {anonymised!r})")
+        anonymised = True
     scoring = r.mapping(data.get("scoring", {}), "scoring", required=set(),
                         optional={"automated_weight", "human_weight"})
     automated = r.number(scoring, "automated_weight", "scoring.automated_weight", 0, 1, 0.5)
@@ -611,7 +618,8 @@ def load_track(path: Path, exercises_dir: Path, questions: dict[str, QuestionSpe
         return None
     return TrackSpec(slug, r.path, _sha256([raw]), r.text(data, "title", "title", max_len=300),
                      r.text(data, "summary", "summary", max_len=500),
-                     r.text(data, "description", "description", required=False), automated, human, sections)
+                     r.text(data, "description", "description", required=False), automated, human, sections,
+                     anonymised_review=anonymised)
 
 
 def load_content(exercises_dir: Path, rubrics_dir: Path) -> ContentBundle:

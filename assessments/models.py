@@ -172,6 +172,7 @@ class Track(VersionedContent):
     description_md = models.TextField(blank=True)
     automated_weight = models.FloatField(default=0.5)
     human_weight = models.FloatField(default=0.5)
+    anonymised_review = models.BooleanField(default=True, help_text="Interviewers see a candidate code, not a name")
 
     class Meta(VersionedContent.Meta):
         constraints = [
@@ -454,6 +455,8 @@ class Scorecard(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )
     amendment_reason = models.TextField(blank=True)
+    # Live rounds: the interviewer's notes taken during the conversation, {question id: text}.
+    notes = models.JSONField(default=dict, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -497,3 +500,39 @@ class DimensionScore(models.Model):
             raise ValidationError({"level": "belongs to another rubric than the dimension"})
         if self.question.rubric_id != self.dimension.rubric_id:
             raise ValidationError({"dimension": "is not part of this question's rubric"})
+
+
+class TrackManager(models.Model):
+    """A hiring manager responsible for a track. Keyed by slug: it outlives content versions."""
+
+    track_slug = models.SlugField(max_length=100)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="managed_tracks")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["track_slug", "user"], name="trackmanager_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} manages {self.track_slug}"
+
+
+class Assignment(models.Model):
+    """An interviewer asked to score an attempt: all of it, one section, or one question."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="assignments")
+    interviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments")
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["attempt", "created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(section__isnull=True) | Q(question__isnull=True),
+                                   name="assignment_section_or_question"),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.question or self.section or "whole attempt"
+        return f"{self.interviewer} scores {scope} of {self.attempt}"

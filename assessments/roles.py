@@ -18,6 +18,8 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         *{("assessments", f"view_{m}") for m in _CONTENT + _ANSWERS},
         ("assessments", "view_guidance"),
         ("assessments", "score_attempt"),
+        ("assessments", "view_assignment"),
+        ("assessments", "view_integrityevent"),
         *{("assessments", f"{a}_{m}") for a in ("view", "add", "change") for m in ("scorecard", "dimensionscore")},
     },
     HIRING_MANAGER: {
@@ -25,6 +27,8 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         ("assessments", "view_guidance"),
         ("assessments", "view_report"),
         *{("assessments", f"{a}_{m}") for a in ("view", "add", "change") for m in ("candidate", "invitation")},
+        *{("assessments", f"{a}_assignment") for a in ("view", "add", "change", "delete")},
+        ("assessments", "view_integrityevent"),
     },
 }
 ADMIN_APPS = ("assessments", "graders", "auth")

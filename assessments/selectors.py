@@ -123,3 +123,74 @@ def attempt_for_invitation(*, invitation: Invitation) -> Attempt | None:
 def invitation_list_recent(*, limit: int = 200) -> QuerySet[Invitation]:
     return (Invitation.objects.select_related("candidate", "track", "attempt")
             .order_by("-created_at")[:limit])
+
+
+# --- scoring and reports ---------------------------------------------------------------------------
+
+
+def is_admin(user) -> bool:
+    return bool(user.is_superuser or user.groups.filter(name="Admin").exists())
+
+
+def managed_track_slugs(*, user) -> set[str]:
+    """Tracks whose reports and panels this user may read: all for admins, their own for managers."""
+    from .models import TrackManager
+
+    if is_admin(user):
+        return set(Track.objects.values_list("slug", flat=True))
+    if not user.has_perm("assessments.view_report"):
+        return set()
+    return set(TrackManager.objects.filter(user=user).values_list("track_slug", flat=True))
+
+
+def can_manage_attempt(*, user, attempt: Attempt) -> bool:
+    return attempt.track.slug in managed_track_slugs(user=user)
+
+
+def interviewer_queue(*, user) -> list[dict]:
+    """Submitted attempts this interviewer is assigned to and has not submitted a scorecard for, oldest first."""
+    from .models import Assignment, Scorecard
+
+    attempt_ids = set(Assignment.objects.filter(interviewer=user).values_list("attempt_id", flat=True))
+    done = set(Scorecard.objects.filter(interviewer=user, attempt_id__in=attempt_ids, status="submitted",
+                                        superseded_by__isnull=True).values_list("attempt_id", flat=True))
+    attempts = (Attempt.objects.filter(pk__in=attempt_ids - done, status="submitted")
+                .select_related("track", "invitation__candidate").order_by("submitted_at"))
+    drafts = set(Scorecard.objects.filter(interviewer=user, attempt_id__in=attempt_ids, status="draft")
+                 .values_list("attempt_id", flat=True))
+    return [{"attempt": a, "label": candidate_label(attempt=a, user=user), "started": a.pk in drafts}
+            for a in attempts]
+
+
+def candidate_label(*, attempt: Attempt, user) -> str:
+    """A candidate code in anonymised review (tracks ask for it), the name for managers and admins."""
+    candidate = attempt.invitation.candidate
+    if attempt.track.anonymised_review and not can_manage_attempt(user=user, attempt=attempt):
+        return candidate.code
+    return f"{candidate.full_name} ({candidate.code})"
+
+
+def current_scorecards(*, attempt: Attempt):
+    from .models import Scorecard
+
+    return (Scorecard.objects.filter(attempt=attempt, superseded_by__isnull=True)
+            .select_related("interviewer").prefetch_related("scores__level", "scores__dimension", "scores__question")
+            .order_by("created_at"))
+
+
+def scorecards_visible_to(*, attempt: Attempt, user) -> list:
+    """Blind scoring: others' scorecards stay hidden until this interviewer has submitted their own.
+
+    Managers of the track and admins see every submitted scorecard.
+    """
+    cards = [c for c in current_scorecards(attempt=attempt) if c.status == "submitted" or c.interviewer_id == user.pk]
+    if can_manage_attempt(user=user, attempt=attempt):
+        return [c for c in cards if c.status == "submitted"]
+    own_submitted = any(c.interviewer_id == user.pk and c.status == "submitted" for c in cards)
+    return [c for c in cards if c.interviewer_id == user.pk or own_submitted]
+
+
+def scorecard_history(*, attempt: Attempt, interviewer) -> list:
+    from .models import Scorecard
+
+    return list(Scorecard.objects.filter(attempt=attempt, interviewer=interviewer).order_by("created_at"))

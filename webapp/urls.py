@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import exam_views, views
+from . import exam_views, report_views, scoring_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -25,6 +25,17 @@ urlpatterns = [
     path("exam/<str:token>/signals/", exam_views.signals, name="exam-signals"),
     path("exam/<str:token>/submit/", exam_views.submit, name="exam-submit"),
     path("exam/<str:token>/done/", exam_views.done, name="exam-done"),
+    path("scoring/", scoring_views.queue, name="scoring-queue"),
+    path("scoring/attempts/<int:attempt_id>/", scoring_views.attempt_page, name="scoring-attempt"),
+    path("scoring/attempts/<int:attempt_id>/save/", scoring_views.attempt_save, name="scoring-save"),
+    path("scoring/attempts/<int:attempt_id>/submit/", scoring_views.attempt_submit, name="scoring-submit"),
+    path("scoring/attempts/<int:attempt_id>/amend/", scoring_views.attempt_amend, name="scoring-amend"),
+    path("attempts/<int:attempt_id>/panel/", report_views.panel, name="attempt-panel"),
+    path("reports/attempts/<int:attempt_id>/", report_views.attempt_report, name="report-attempt"),
+    path("reports/attempts/<int:attempt_id>.pdf", report_views.attempt_report_pdf, name="report-attempt-pdf"),
+    path("reports/tracks/<slug:slug>/", report_views.track_compare, name="report-track"),
+    path("reports/tracks/<slug:slug>.csv", report_views.track_compare_csv, name="report-track-csv"),
+    path("reports/tracks/<slug:slug>/calibration/", report_views.calibration, name="report-calibration"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

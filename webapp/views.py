@@ -22,7 +22,8 @@ from .forms import InvitationForm
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     roles = sorted(g.name for g in request.user.groups.all())
-    return render(request, "home.html", {"tracks": selectors.track_list_current(), "roles": roles})
+    return render(request, "home.html", {"tracks": selectors.track_list_current(), "roles": roles,
+                                         "managed": selectors.managed_track_slugs(user=request.user)})
 
 
 @login_required

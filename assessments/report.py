@@ -1,0 +1,214 @@
+"""Reads for the hiring-signal report, the track comparison and calibration.
+
+Builds the plain inputs of assessments.reporting from the database with a fixed number of
+queries whatever the number of candidates (bench/report.py counts them), then applies the maths.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from . import reporting
+from .models import (
+    Assignment,
+    Attempt,
+    AttemptStatus,
+    AutomatedScore,
+    DimensionScore,
+    IntegrityEvent,
+    RubricLevel,
+    Scorecard,
+    ScorecardStatus,
+    SectionQuestion,
+    Track,
+)
+from .selectors import candidate_label
+
+DISAGREEMENT_LEVELS = 2
+CONFLICT_THRESHOLD = 0.35
+
+
+@dataclass
+class Inputs:
+    """Everything the maths needs for a set of attempts, keyed by attempt id."""
+
+    ratings: dict[int, list[reporting.Rating]] = field(default_factory=lambda: defaultdict(list))
+    autos: dict[int, list[reporting.AutoScore]] = field(default_factory=lambda: defaultdict(list))
+    auto_rows: dict[int, dict[int, AutomatedScore]] = field(default_factory=lambda: defaultdict(dict))
+    bars: dict[int, dict[int, str | None]] = field(default_factory=dict)        # rubric id -> {score: bar}
+    question_rubric: dict[int, int | None] = field(default_factory=dict)
+    slug_to_qid: dict[str, int] = field(default_factory=dict)
+    scorecards: dict[int, list[Scorecard]] = field(default_factory=lambda: defaultdict(list))
+    assigned: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # attempt -> interviewer ids
+    integrity: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    largest_paste: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+
+def load_inputs(attempts: list[Attempt]) -> Inputs:
+    ids = [a.pk for a in attempts]
+    track_ids = {a.track_id for a in attempts}
+    out = Inputs()
+    weights = {(sq.section.track_id, sq.question_id): sq.weight
+               for sq in SectionQuestion.objects.filter(section__track_id__in=track_ids).select_related("section")}
+    track_of = {a.pk: a.track_id for a in attempts}
+    bounds: dict[int, tuple[int, int]] = {}
+    for level in RubricLevel.objects.filter(rubric__questions__placements__section__track_id__in=track_ids).distinct():
+        out.bars.setdefault(level.rubric_id, {})[level.score] = level.bar or None
+        lo, hi = bounds.get(level.rubric_id, (level.score, level.score))
+        bounds[level.rubric_id] = (min(lo, level.score), max(hi, level.score))
+    cards = (Scorecard.objects.filter(attempt_id__in=ids, status=ScorecardStatus.SUBMITTED,
+                                      superseded_by__isnull=True)
+             .select_related("interviewer")
+             .prefetch_related(Prefetch("scores", queryset=DimensionScore.objects.select_related(
+                 "level", "dimension", "question"))))
+    for card in cards:
+        out.scorecards[card.attempt_id].append(card)
+        for s in card.scores.all():
+            lo, hi = bounds.get(s.level.rubric_id, (s.level.score, s.level.score))
+            w = weights.get((track_of[card.attempt_id], s.question_id), 1.0) * s.dimension.weight
+            out.question_rubric[s.question_id] = s.question.rubric_id
+            out.slug_to_qid[s.question.slug] = s.question_id
+            out.ratings[card.attempt_id].append(reporting.Rating(
+                question=s.question.slug, dimension=s.dimension.slug, rater=card.interviewer.username,
+                level=s.level.score, lo=lo, hi=hi, weight=w))
+    for auto in AutomatedScore.objects.filter(submission__attempt_id__in=ids).select_related("submission__question"):
+        sub = auto.submission
+        out.auto_rows[sub.attempt_id][sub.question_id] = auto
+        out.autos[sub.attempt_id].append(reporting.AutoScore(
+            question=sub.question.slug, score=auto.score, weight=weights.get((track_of[sub.attempt_id],
+                                                                                sub.question_id), 1.0)))
+    for a in Assignment.objects.filter(attempt_id__in=ids).values("attempt_id", "interviewer_id"):
+        out.assigned[a["attempt_id"]].add(a["interviewer_id"])
+    for e in IntegrityEvent.objects.filter(attempt_id__in=ids).values("attempt_id", "kind", "chars"):
+        out.integrity[e["attempt_id"]][e["kind"]] += 1
+        if e["kind"] == "paste":
+            out.largest_paste[e["attempt_id"]] = max(out.largest_paste[e["attempt_id"]], e["chars"] or 0)
+    return out
+
+
+@dataclass
+class Summary:
+    attempt: Attempt
+    label: str
+    automated: float | None
+    human: float | None
+    combined: float | None
+    interval: tuple[float, float] | None
+    level: str | None
+    flags: list[str]
+    raters: int
+    missing: int
+
+
+def summarise(attempt: Attempt, inputs: Inputs, *, user, bootstrap_n: int = 1000) -> Summary:
+    track = attempt.track
+    ratings = inputs.ratings.get(attempt.pk, [])
+    autos = inputs.autos.get(attempt.pk, [])
+    auto, human = reporting.automated_signal(autos), reporting.human_signal(ratings)
+    combined = reporting.combined_signal(auto, human, track.automated_weight, track.human_weight)
+    interval = None
+    if combined is not None and bootstrap_n > 0:
+        interval = reporting.bootstrap_interval(ratings, autos, track.automated_weight, track.human_weight,
+                                                n=bootstrap_n, seed=attempt.pk)
+    leveled = [r for r in ratings if _has_bars(inputs, r)]
+    bars = next((inputs.bars[inputs.question_rubric[_qid(inputs, r)]] for r in leveled), {}) if leveled else {}
+    level = reporting.level_signal(leveled, bars) if leveled else None
+    submitted_by = {c.interviewer_id for c in inputs.scorecards.get(attempt.pk, [])}
+    missing = len(inputs.assigned.get(attempt.pk, set()) - submitted_by)
+    flags = []
+    wide = reporting.disagreements(ratings, DISAGREEMENT_LEVELS)
+    if wide:
+        flags.append(f"Raters disagree by {DISAGREEMENT_LEVELS}+ levels on {len(wide)} dimension(s)")
+    if reporting.signals_conflict(auto, human, CONFLICT_THRESHOLD):
+        flags.append(f"Automated ({auto:.2f}) and human ({human:.2f}) signals conflict")
+    signals = inputs.integrity.get(attempt.pk, {})
+    if signals:
+        parts = [f"{signals.get('focus_lost', 0)} tab switch(es)"]
+        if signals.get("paste"):
+            parts.append(f"{signals['paste']} paste(s), largest {inputs.largest_paste.get(attempt.pk, 0)} chars")
+        flags.append("Integrity signals: " + ", ".join(parts))
+    if missing:
+        flags.append(f"{missing} assigned scorecard(s) missing")
+    if not ratings:
+        flags.append("No submitted scorecards yet")
+    return Summary(attempt=attempt, label=candidate_label(attempt=attempt, user=user), automated=auto, human=human,
+                   combined=combined, interval=interval, level=level, flags=flags,
+                   raters=len(submitted_by), missing=missing)
+
+
+def _qid(inputs: Inputs, rating: reporting.Rating) -> int:
+    return inputs.slug_to_qid[rating.question]
+
+
+def _has_bars(inputs: Inputs, rating: reporting.Rating) -> bool:
+    qid = inputs.slug_to_qid.get(rating.question)
+    rubric = inputs.question_rubric.get(qid) if qid else None
+    return bool(rubric and any(inputs.bars.get(rubric, {}).values()))
+
+
+def track_attempts(*, track_slug: str) -> list[Attempt]:
+    return list(Attempt.objects.filter(track__slug=track_slug, status=AttemptStatus.SUBMITTED)
+                .select_related("track", "invitation__candidate").order_by("submitted_at"))
+
+
+def comparison(*, track_slug: str, user, sort: str = "-combined", bootstrap_n: int = 400) -> list[Summary]:
+    attempts = track_attempts(track_slug=track_slug)
+    inputs = load_inputs(attempts)
+    rows = [summarise(a, inputs, user=user, bootstrap_n=bootstrap_n) for a in attempts]
+    key, reverse = sort.lstrip("-"), sort.startswith("-")
+    getters = {"combined": lambda s: s.combined, "automated": lambda s: s.automated, "human": lambda s: s.human,
+               "candidate": lambda s: s.label.lower(), "submitted": lambda s: s.attempt.submitted_at,
+               "flags": lambda s: len(s.flags)}
+    get = getters.get(key, getters["combined"])
+    present = [r for r in rows if get(r) is not None]
+    absent = [r for r in rows if get(r) is None]
+    return sorted(present, key=get, reverse=reverse) + absent  # missing figures last either way
+
+
+@dataclass
+class AttemptReport:
+    summary: Summary
+    questions: list[dict]
+    dimensions: list[reporting.DimensionRow]
+    scorecards: list[Scorecard]
+    track: Track
+
+
+def attempt_report(*, attempt: Attempt, user) -> AttemptReport:
+    inputs = load_inputs([attempt])
+    summary = summarise(attempt, inputs, user=user, bootstrap_n=2000)
+    placements = (SectionQuestion.objects.filter(section__track_id=attempt.track_id)
+                  .select_related("section", "question").order_by("section__order", "order"))
+    submissions = {s.question_id: s for s in attempt.submissions.all()}
+    autos = inputs.auto_rows.get(attempt.pk, {})
+    questions = [{"placement": p, "question": p.question, "submission": submissions.get(p.question_id),
+                  "automated": autos.get(p.question_id)} for p in placements]
+    return AttemptReport(summary=summary, questions=questions,
+                         dimensions=reporting.dimension_summary(inputs.ratings.get(attempt.pk, [])),
+                         scorecards=inputs.scorecards.get(attempt.pk, []), track=attempt.track)
+
+
+@dataclass
+class Calibration:
+    offsets: list[reporting.RaterOffset]
+    agreement: list[dict]
+
+
+def calibration(*, track_slug: str) -> Calibration:
+    attempts = track_attempts(track_slug=track_slug)
+    inputs = load_inputs(attempts)
+    pairs = [(str(aid), r) for aid, rs in inputs.ratings.items() for r in rs]
+    offsets = sorted(reporting.rater_offsets(pairs).values(), key=lambda o: o.rater)
+    by_dimension: dict[str, dict[tuple[str, str], dict[str, float]]] = defaultdict(lambda: defaultdict(dict))
+    for aid, r in pairs:
+        by_dimension[r.dimension][(aid, r.question)][r.rater] = float(r.level)
+    agreement = []
+    for dim, units in sorted(by_dimension.items()):
+        values = list(units.values())
+        n_units, n_values = reporting.alpha_sample_size(values)
+        agreement.append({"dimension": dim, "alpha": reporting.krippendorff_alpha(values, "ordinal"),
+                          "units": n_units, "values": n_values})
+    return Calibration(offsets=offsets, agreement=agreement)
