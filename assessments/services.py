@@ -461,7 +461,8 @@ def _current_scorecard(attempt: Attempt, interviewer: AbstractBaseUser) -> Score
 @transaction.atomic
 def scorecard_open(*, attempt: Attempt, interviewer: AbstractBaseUser) -> Scorecard:
     """The interviewer's current scorecard for an attempt, created as a draft on first use."""
-    Attempt.objects.select_for_update().get(pk=attempt.pk)  # one draft per interviewer, even on a double click
+    # Locked: one draft per interviewer, even on a double click.
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
     if not assigned_question_ids(attempt=attempt, interviewer=interviewer):
         raise ScoringError("You are not assigned to score this attempt.")
     if attempt.status != AttemptStatus.SUBMITTED:
