@@ -307,3 +307,21 @@ def test_ids_of_another_attempt_are_refused(client, world, page):
     assert resp.status_code == 404
     assert not Scorecard.objects.filter(interviewer=world["stranger"]).exists()
     assert not IntegrityEvent.objects.filter(attempt=world["attempt"], kind="focus_lost").exists()
+
+
+def test_demo_data_fills_the_report_and_calibration(client, synced_content, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    call_command("seed_demo", stdout=StringIO())  # idempotent
+    assert Scorecard.objects.filter(status="submitted").count() == 7  # 4 attempts x 2 raters, one missing
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="manager"))
+    page = client.get(reverse("report-track", args=["advanced-ml-speech"])).content.decode()
+    assert page.count('href="/reports/attempts/') == 4 and "scorecard(s) missing" in page
+    cal = client.get(reverse("report-calibration", args=["advanced-ml-speech"])).content.decode()
+    assert "interviewer2" in cal and "not enough data" not in cal.split("Inter-rater agreement")[1][:400]

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import roles
+from assessments.demo import demo_panel_ensure
 from assessments.models import Attempt, AttemptStatus, Candidate, Invitation, Track
 from assessments.services import candidate_create, invitation_create
 
@@ -43,6 +44,15 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (username / password):")
         for username, password, group, *_ in DEMO_USERS:
             self.stdout.write(f"  {username:13s} / {password:17s} {group}")
+        track = Track.objects.filter(is_current=True).order_by("slug").first()
+        if track:
+            made = demo_panel_ensure(
+                track=track, manager=User.objects.get(username="manager"),
+                interviewers=[User.objects.get(username=u) for u in ("interviewer", "interviewer2")])
+            if made:
+                self.stdout.write(f"Created {made} demo attempt(s) with scorecards (the worker grades their code "
+                                  f"in the background): {base_url.rstrip('/')}"
+                                  f"{reverse('report-track', args=[track.slug])}")
         invitation = self._demo_invitation()
         if invitation:
             link = base_url.rstrip("/") + reverse("exam-landing", kwargs={"token": invitation.token})
