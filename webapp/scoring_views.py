@@ -170,13 +170,12 @@ def attempt_save(request: HttpRequest, attempt_id: int) -> HttpResponse:
     try:
         _save(request, attempt, assigned)
     except services.ScorecardInvalid as exc:
-        if request.htmx:
-            return render(request, "scoring/attempt.html#save-status", {"errors": exc.errors}, status=422)
+        if request.htmx:  # 200: htmx does not swap error statuses, and this fragment is the answer
+            return render(request, "scoring/attempt.html#save-status", {"errors": exc.errors})
         return _page(request, attempt, assigned, errors=exc.errors, status=422)
     except services.ScoringError as exc:
         if request.htmx:
-            return render(request, "scoring/attempt.html#save-status", {"errors": {"scorecard": str(exc)}},
-                          status=409)
+            return render(request, "scoring/attempt.html#save-status", {"errors": {"scorecard": str(exc)}})
         messages.error(request, str(exc))
         return redirect("scoring-attempt", attempt_id=attempt.pk)
     if request.htmx:
