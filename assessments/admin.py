@@ -210,3 +210,15 @@ class DimensionScoreAdmin(admin.ModelAdmin):
 @admin.register(models.AutomatedScore)
 class AutomatedScoreAdmin(ReadOnlyContentAdmin):
     list_display = ["submission", "verdict", "score", "source", "graded_at"]
+
+
+@admin.register(models.TrackManager)
+class TrackManagerAdmin(admin.ModelAdmin):
+    list_display = ["track_slug", "user"]
+    list_filter = ["track_slug"]
+
+
+@admin.register(models.Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["attempt", "interviewer", "section", "question", "created_at"]
+    raw_id_fields = ["attempt"]
