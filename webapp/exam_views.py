@@ -282,8 +282,9 @@ def signals(request: HttpRequest, invitation: Invitation, token: str, attempt: A
     """Focus and paste signals, batched by the page (sendBeacon). Recorded, never blocking."""
     import json
 
+    raw = request.body if request.content_type == "application/json" else request.POST.get("events", "[]")
     try:
-        events = json.loads(request.POST.get("events") or request.body or b"[]")
+        events = json.loads(raw or "[]")
     except (ValueError, UnicodeDecodeError):
         return JsonResponse({"code": "bad_request", "error": "events must be a JSON list"}, status=400)
     if not isinstance(events, list):

@@ -459,3 +459,11 @@ def test_admin_gives_extra_time_and_withdraws_links(client, invitation, started)
                 {"action": "withdraw", "_selected_action": [invitation.pk]})
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None
+
+
+def test_signals_accept_a_json_body_too(client, invitation, track, started):
+    import json
+
+    resp = client.post(_url("exam-signals", invitation), json.dumps([{"kind": "focus_lost"}]),
+                       content_type="application/json")
+    assert resp.status_code == 200 and resp.json() == {"recorded": 1}
