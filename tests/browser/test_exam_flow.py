@@ -177,3 +177,26 @@ def test_run_visible_tests_on_the_find_the_bug_lab(chromium, app_server, invitat
     page.get_by_role("button", name="Run visible tests").click()
     page.get_by_test_id("run-verdict").filter(has_text="passed").wait_for(timeout=240_000)
     assert not csp_errors, csp_errors
+
+
+def test_text_typed_while_the_server_is_unreachable_survives_a_reload(chromium, app_server, invitation):
+    context = chromium.new_context()
+    page = context.new_page()
+    attempt = _start(page, app_server, invitation)
+    slug = page.url.rstrip("/").rsplit("/", 1)[-1]
+    # The save endpoint fails (server down, proxy error): the text stays in this browser only.
+    page.route("**/answers/**", lambda route: route.abort("connectionrefused"))
+    page.get_by_label("Your answer").press_sequentially("kept while the server was down", delay=5)
+    page.get_by_test_id("save-state").filter(has_text=re.compile("kept in this browser")).wait_for()
+    assert _answer(attempt, slug) is None
+    # The candidate reloads once the server is back (and confirms leaving a page with unsent text):
+    # the page restores the text from the browser's storage and saves it.
+    page.unroute("**/answers/**")
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.type), d.accept()))
+    page.reload()
+    assert dialogs == ["beforeunload"]
+    assert page.get_by_label("Your answer").input_value() == "kept while the server was down"
+    page.get_by_test_id("save-state").filter(has_text=SAVED).wait_for()
+    assert _answer(attempt, slug).body == "kept while the server was down"
+    context.close()

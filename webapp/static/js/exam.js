@@ -171,6 +171,12 @@
     }).then(function (pair) {
       var status = pair[0], json = pair[1];
       syncClock(json.server_now, json.deadline_at);
+      if (status === 409 && json.code === "stale_revision" && json.current_body === body) {
+        // Another tab (or this page before a reload) already saved exactly this text: not a conflict.
+        status = 200;
+        json.revision = json.current_revision;
+        json.saved_at = json.server_now;
+      }
       if (status === 200) {
         self.revision = json.revision;
         self.revisionInput.value = String(json.revision);
