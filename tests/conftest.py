@@ -53,3 +53,18 @@ def synced_content(db):
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def grading_worker(tmp_path, synced_content):
+    """A real Celery worker on the grading-cpu queue over Redis, against the test database."""
+    from tests.workers import REDIS_URL, database_url_for_tests, redis_available, start_worker, stop_worker, use_broker
+
+    ok, why = redis_available()
+    require_service("Redis", ok, why)
+    log = tmp_path / "worker.log"
+    proc = start_worker(log, queues="grading-cpu", pool="prefork", concurrency=2,
+                        env={"CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": database_url_for_tests()})
+    with use_broker(REDIS_URL):
+        yield proc, log
+    stop_worker(proc)

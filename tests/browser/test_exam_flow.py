@@ -12,8 +12,6 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.models import Attempt, AttemptStatus, Response, SubmitReason, Track
-from tests.conftest import require_service
-from tests.workers import REDIS_URL, database_url_for_tests, redis_available, start_worker, stop_worker, use_broker
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -133,16 +131,6 @@ def test_deadline_passes_and_the_exam_submits_itself(chromium, app_server, invit
     assert not csp_errors, csp_errors
 
 
-@pytest.fixture
-def grading_worker(tmp_path, synced_content):
-    ok, why = redis_available()
-    require_service("Redis", ok, why)
-    log = tmp_path / "worker.log"
-    proc = start_worker(log, queues="grading-cpu", pool="prefork", concurrency=1,
-                        env={"CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": database_url_for_tests()})
-    with use_broker(REDIS_URL):
-        yield proc, log
-    stop_worker(proc)
 
 
 def test_run_visible_tests_on_the_find_the_bug_lab(chromium, app_server, invitation, grading_worker, artifacts_dir):

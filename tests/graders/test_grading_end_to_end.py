@@ -8,16 +8,7 @@ from django.db import transaction
 from assessments.models import Question
 from graders.models import GradingRun, RunStatus
 from graders.services import grading_run_create
-from tests.conftest import require_service
-from tests.workers import (
-    REDIS_URL,
-    database_url_for_tests,
-    redis_available,
-    start_worker,
-    stop_worker,
-    use_broker,
-    wait_for,
-)
+from tests.workers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,16 +21,6 @@ def _files(variant: str) -> dict[str, str]:
     return {"solution.py": (settings.CONTENT_EXERCISES_DIR / EXERCISE / variant).read_text()}
 
 
-@pytest.fixture
-def grading_worker(tmp_path, synced_content):
-    ok, why = redis_available()
-    require_service("Redis", ok, why)
-    log = tmp_path / "worker.log"
-    proc = start_worker(log, queues="grading-cpu", pool="prefork", concurrency=2,
-                        env={"CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": database_url_for_tests()})
-    with use_broker(REDIS_URL):
-        yield proc, log
-    stop_worker(proc)
 
 
 def _final(run_id, timeout=240):
