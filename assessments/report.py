@@ -25,7 +25,7 @@ from .models import (
     SectionQuestion,
     Track,
 )
-from .selectors import candidate_label
+from .selectors import candidate_label, managed_track_slugs
 
 DISAGREEMENT_LEVELS = 2
 CONFLICT_THRESHOLD = 0.35
@@ -47,7 +47,7 @@ class Inputs:
     largest_paste: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
 
-def load_inputs(attempts: list[Attempt]) -> Inputs:
+def load_inputs(attempts: list[Attempt], *, with_scores: bool = False) -> Inputs:
     ids = [a.pk for a in attempts]
     track_ids = {a.track_id for a in attempts}
     out = Inputs()
@@ -60,20 +60,29 @@ def load_inputs(attempts: list[Attempt]) -> Inputs:
         lo, hi = bounds.get(level.rubric_id, (level.score, level.score))
         bounds[level.rubric_id] = (min(lo, level.score), max(hi, level.score))
     cards = (Scorecard.objects.filter(attempt_id__in=ids, status=ScorecardStatus.SUBMITTED,
-                                      superseded_by__isnull=True)
-             .select_related("interviewer")
-             .prefetch_related(Prefetch("scores", queryset=DimensionScore.objects.select_related(
-                 "level", "dimension", "question"))))
+                                      superseded_by__isnull=True).select_related("interviewer"))
+    if with_scores:  # the report page lists each scorecard's levels and evidence
+        cards = cards.prefetch_related(Prefetch("scores", queryset=DimensionScore.objects.select_related(
+            "level", "dimension", "question").only(
+            "scorecard_id", "evidence", "question__title", "dimension__title", "level__score", "level__label")))
+    else:
+        cards = cards.only("attempt_id", "interviewer_id", "interviewer__username")
     for card in cards:
         out.scorecards[card.attempt_id].append(card)
-        for s in card.scores.all():
-            lo, hi = bounds.get(s.level.rubric_id, (s.level.score, s.level.score))
-            w = weights.get((track_of[card.attempt_id], s.question_id), 1.0) * s.dimension.weight
-            out.question_rubric[s.question_id] = s.question.rubric_id
-            out.slug_to_qid[s.question.slug] = s.question_id
-            out.ratings[card.attempt_id].append(reporting.Rating(
-                question=s.question.slug, dimension=s.dimension.slug, rater=card.interviewer.username,
-                level=s.level.score, lo=lo, hi=hi, weight=w))
+    # The ratings as plain tuples: model instances for ~80 scores per scorecard cost more than the rest of a
+    # comparison page put together at a few hundred candidates (bench/report.py).
+    scores = (DimensionScore.objects.filter(scorecard__in=Scorecard.objects.filter(
+        attempt_id__in=ids, status=ScorecardStatus.SUBMITTED, superseded_by__isnull=True))
+        .values_list("scorecard__attempt_id", "scorecard__interviewer__username", "question_id", "question__slug",
+                     "question__rubric_id", "dimension__slug", "dimension__weight", "level__score",
+                     "level__rubric_id"))
+    for attempt_id, rater, qid, qslug, q_rubric, dslug, dweight, score, l_rubric in scores:
+        lo, hi = bounds.get(l_rubric, (score, score))
+        out.question_rubric[qid] = q_rubric
+        out.slug_to_qid[qslug] = qid
+        out.ratings[attempt_id].append(reporting.Rating(
+            question=qslug, dimension=dslug, rater=rater, level=score, lo=lo, hi=hi,
+            weight=weights.get((track_of[attempt_id], qid), 1.0) * dweight))
     for auto in AutomatedScore.objects.filter(submission__attempt_id__in=ids).select_related("submission__question"):
         sub = auto.submission
         out.auto_rows[sub.attempt_id][sub.question_id] = auto
@@ -103,7 +112,8 @@ class Summary:
     missing: int
 
 
-def summarise(attempt: Attempt, inputs: Inputs, *, user, bootstrap_n: int = 1000) -> Summary:
+def summarise(attempt: Attempt, inputs: Inputs, *, user, bootstrap_n: int = 1000,
+              managed: set[str] | None = None) -> Summary:
     track = attempt.track
     ratings = inputs.ratings.get(attempt.pk, [])
     autos = inputs.autos.get(attempt.pk, [])
@@ -134,7 +144,8 @@ def summarise(attempt: Attempt, inputs: Inputs, *, user, bootstrap_n: int = 1000
         flags.append(f"{missing} assigned scorecard(s) missing")
     if not ratings:
         flags.append("No submitted scorecards yet")
-    return Summary(attempt=attempt, label=candidate_label(attempt=attempt, user=user), automated=auto, human=human,
+    return Summary(attempt=attempt, label=candidate_label(attempt=attempt, user=user, managed=managed),
+                   automated=auto, human=human,
                    combined=combined, interval=interval, level=level, flags=flags,
                    raters=len(submitted_by), missing=missing)
 
@@ -157,7 +168,8 @@ def track_attempts(*, track_slug: str) -> list[Attempt]:
 def comparison(*, track_slug: str, user, sort: str = "-combined", bootstrap_n: int = 400) -> list[Summary]:
     attempts = track_attempts(track_slug=track_slug)
     inputs = load_inputs(attempts)
-    rows = [summarise(a, inputs, user=user, bootstrap_n=bootstrap_n) for a in attempts]
+    managed = managed_track_slugs(user=user)
+    rows = [summarise(a, inputs, user=user, bootstrap_n=bootstrap_n, managed=managed) for a in attempts]
     key, reverse = sort.lstrip("-"), sort.startswith("-")
     getters = {"combined": lambda s: s.combined, "automated": lambda s: s.automated, "human": lambda s: s.human,
                "candidate": lambda s: s.label.lower(), "submitted": lambda s: s.attempt.submitted_at,
@@ -178,7 +190,7 @@ class AttemptReport:
 
 
 def attempt_report(*, attempt: Attempt, user) -> AttemptReport:
-    inputs = load_inputs([attempt])
+    inputs = load_inputs([attempt], with_scores=True)
     summary = summarise(attempt, inputs, user=user, bootstrap_n=2000)
     placements = (SectionQuestion.objects.filter(section__track_id=attempt.track_id)
                   .select_related("section", "question").order_by("section__order", "order"))

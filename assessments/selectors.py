@@ -158,14 +158,20 @@ def interviewer_queue(*, user) -> list[dict]:
                 .select_related("track", "invitation__candidate").order_by("submitted_at"))
     drafts = set(Scorecard.objects.filter(interviewer=user, attempt_id__in=attempt_ids, status="draft")
                  .values_list("attempt_id", flat=True))
-    return [{"attempt": a, "label": candidate_label(attempt=a, user=user), "started": a.pk in drafts}
+    managed = managed_track_slugs(user=user)
+    return [{"attempt": a, "label": candidate_label(attempt=a, user=user, managed=managed), "started": a.pk in drafts}
             for a in attempts]
 
 
-def candidate_label(*, attempt: Attempt, user) -> str:
-    """A candidate code in anonymised review (tracks ask for it), the name for managers and admins."""
+def candidate_label(*, attempt: Attempt, user, managed: set[str] | None = None) -> str:
+    """A candidate code in anonymised review (tracks ask for it), the name for managers and admins.
+
+    `managed` (managed_track_slugs of this user) saves its queries when labelling many attempts.
+    """
     candidate = attempt.invitation.candidate
-    if attempt.track.anonymised_review and not can_manage_attempt(user=user, attempt=attempt):
+    if managed is None:
+        managed = managed_track_slugs(user=user)
+    if attempt.track.anonymised_review and attempt.track.slug not in managed:
         return candidate.code
     return f"{candidate.full_name} ({candidate.code})"
 
