@@ -215,6 +215,48 @@ def test_bootstrap_includes_questions_without_ratings():
     assert lo == 0.0 and hi == 1.0
 
 
+def _exact_distribution(ratings, scores, w_auto, w_human):
+    """Every resample and its probability, by enumeration, each scored with the point-signal functions.
+
+    A drawn question copy or rater copy gets its own name, so human_signal counts copies as the bootstrap does.
+    """
+    from itertools import product
+
+    questions = sorted({x.question for x in ratings} | {s.question for s in scores})
+    raters = {q: sorted({x.rater for x in ratings if x.question == q}) for q in questions}
+    out = []
+    for q_draw in product(questions, repeat=len(questions)):
+        per_copy = [list(product(raters[q], repeat=len(raters[q]))) if raters[q] else [()] for q in q_draw]
+        for r_draws in product(*per_copy):
+            drawn, autos = [], []
+            for c, (q, names) in enumerate(zip(q_draw, r_draws, strict=True)):
+                autos += [AutoScore(f"{q}#{c}", s.score, s.weight) for s in scores if s.question == q]
+                for k, name in enumerate(names):
+                    drawn += [Rating(f"{q}#{c}", x.dimension, f"{name}#{k}", x.level, x.lo, x.hi, x.weight)
+                              for x in ratings if x.question == q and x.rater == name]
+            p = len(questions) ** -len(questions) * math.prod(1 / len(x) for x in per_copy)
+            value = combined_signal(automated_signal(autos), human_signal(drawn), w_auto, w_human)
+            out.append((value, p))
+    return out
+
+
+def test_bootstrap_resamples_follow_the_exact_distribution():
+    # q1: ann scores both dimensions, bob only "a" (a missing dimension); weights differ by dimension; q2 has
+    # an automated score only, with weight 0 (the all-zero fallback of a resample drawing only q2).
+    from assessments import reporting
+
+    ratings = [r("q1", "a", "ann", 1, weight=2.0), r("q1", "b", "ann", 4), r("q1", "a", "bob", 3, weight=2.0)]
+    scores = [AutoScore("q2", 0.9, weight=0.0)]
+    exact = _exact_distribution(ratings, scores, 0.3, 0.7)
+    panel, item_weight = reporting._panel(ratings)
+    stats = reporting._resample(panel, item_weight, {"q2": [(0.9, 0.0)]}, ["q1", "q2"], 0.3, 0.7, 40_000, 5)
+    assert len(stats) == 40_000
+    for value in sorted({v for v, _ in exact}):
+        expected = sum(p for v, p in exact if v <= value + 1e-12)
+        observed = sum(s <= value + 1e-12 for s in stats) / len(stats)
+        assert observed == pytest.approx(expected, abs=0.01), value
+
+
 @pytest.mark.parametrize("kwargs", [{"n": 0}, {"confidence": 1.0}, {"confidence": 0.0}])
 def test_bootstrap_rejects_bad_parameters(kwargs):
     with pytest.raises(ValueError):
