@@ -171,7 +171,8 @@ if SANDBOX_BACKEND not in {"auto", "docker", "local"}:
     raise SystemExit(f"Configuration error: SANDBOX_BACKEND must be auto, docker or local (got {SANDBOX_BACKEND!r}).")
 
 # Celery. Unset broker: kombu's filesystem transport, so `celery worker` runs with no server.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+# A host in the URL keeps kombu from warning "No hostname was supplied" on every connection.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://localhost/")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):

@@ -46,7 +46,7 @@ def test_embedded_filesystem_broker_runs_a_real_worker(tmp_path):
         if queue.is_dir():
             break
         time.sleep(0.1)
-    client = Celery(broker="filesystem://", backend=f"file://{results}")
+    client = Celery(broker="filesystem://localhost/", backend=f"file://{results}")
     client.conf.broker_transport_options = {"data_folder_in": str(queue), "data_folder_out": str(queue),
                                             "processed_folder": str(var / "broker" / "processed")}
     try:

@@ -39,7 +39,7 @@ def test_embedded_defaults_use_sqlite_and_a_filesystem_broker(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "SANDBOX"))}
     env.update({"DJANGO_DEBUG": "true", "INTERVIEW_TRACK_VAR_DIR": str(tmp_path / "var")})
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert out.stdout.split() == ["django.db.backends.sqlite3", "filesystem://", "auto"], out.stderr
+    assert out.stdout.split() == ["django.db.backends.sqlite3", "filesystem://localhost/", "auto"], out.stderr
     assert (tmp_path / "var" / "broker" / "queue").is_dir()
 
 
