@@ -13,6 +13,7 @@ import resource
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -70,7 +71,13 @@ class LocalBackend:
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(root), "LANG": "C.UTF-8",
                "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(root)}
         prefix = list(_netns_prefix()) if self.isolate_network else []
-        argv = prefix + substitute(job.command, str(root))
+        command = substitute(job.command, str(root))
+        if command and command[0] == "python3":
+            # The worker's own interpreter, as the Docker backend pins the image's: "python3" on PATH
+            # is another Python (without the project's packages) whenever the venv is not activated,
+            # which is how ./dev run starts the worker.
+            command[0] = sys.executable
+        argv = prefix + command
         started = time.monotonic()
         proc = subprocess.Popen(argv, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, preexec_fn=limits, process_group=0)
