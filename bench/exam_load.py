@@ -29,7 +29,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import os
 import random
@@ -46,7 +45,9 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from benchlib import WORDS, database_prepare, django_setup, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -55,41 +56,9 @@ HOST = "127.0.0.1"  # the only address this script ever sends a request to
 TRACK_SLUG = "advanced-ml-speech"
 DEFAULT_DB_URL = "postgres://postgres@127.0.0.1:5432/interview_track_bench"
 REQUEST_TIMEOUT_S = 10.0
-WORDS = ("latency", "streaming", "beam", "encoder", "CTC", "WER", "rollback", "batching", "p99", "quantise",
-         "monitoring", "drift", "label", "slice", "GPU", "cost", "attention", "chunk", "privacy", "ablation")
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo = int(k)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 # --- setup -----------------------------------------------------------------------------------
-
-
-def database_prepare(url: str, keep: bool) -> None:
-    """Create the bench database if missing; drop and recreate it first unless keep."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if parts.hostname not in {"127.0.0.1", "localhost"}:
-        raise SystemExit(f"Refusing a database that is not on this machine: {parts.hostname!r}.")
-    if not name:
-        raise SystemExit("The database URL names no database.")
-    if not keep and "bench" not in name:
-        raise SystemExit(f"Refusing to drop {name!r}: the bench database's name must contain 'bench' (or --keep-db).")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not keep:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def server_env(db_url: str, var_dir: Path) -> dict[str, str]:
@@ -104,18 +73,6 @@ def server_env(db_url: str, var_dir: Path) -> dict[str, str]:
         "INTERVIEW_TRACK_VAR_DIR": str(var_dir),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
     }
-
-
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("sync_content", verbosity=0, stdout=io.StringIO())
-    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def invitations_create(n: int) -> tuple[list[tuple[int, str]], list[str], dict[str, int]]:
@@ -488,9 +445,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-exam-") as tmp:
         var_dir, log_path = Path(tmp) / "var", Path(tmp) / "gunicorn.log"
         t0 = time.perf_counter()
-        database_prepare(args.database_url, args.keep_db)
+        database_prepare(args.database_url, drop=not args.keep_db)
         env = server_env(args.database_url, var_dir)
-        setup_django(env)
+        django_setup(env)
         tokens, slugs, question_ids = invitations_create(args.candidates)
         print(f"== setup: {time.perf_counter() - t0:.1f} s; {args.candidates} invitations on {TRACK_SLUG};"
               f" {len(slugs)} written questions; gunicorn gthread {args.workers}x{args.threads} on {HOST}:{args.port}")
@@ -511,17 +468,17 @@ def main() -> int:
     for label, values in stats.page_ms.items():
         if values:
             print(f"  {label}: n={len(values)} p50 {statistics.median(values):.0f} ms,"
-                  f" p95 {pct(values, 0.95):.0f} ms, max {max(values):.0f} ms")
+                  f" p95 {percentile(values, 0.95):.0f} ms, max {max(values):.0f} ms")
     print(f"  saves attempted {stats.attempted}, acknowledged {stats.acknowledged};"
           f" throughput {stats.acknowledged / wall:.1f} saves/s")
     if ms:
-        print(f"  autosave latency: p50 {statistics.median(ms):.1f} ms, p95 {pct(ms, 0.95):.1f} ms,"
-              f" p99 {pct(ms, 0.99):.1f} ms, max {max(ms):.1f} ms")
+        print(f"  autosave latency: p50 {statistics.median(ms):.1f} ms, p95 {percentile(ms, 0.95):.1f} ms,"
+              f" p99 {percentile(ms, 0.99):.1f} ms, max {max(ms):.1f} ms")
         steady = [m for m, at in zip(ms, stats.save_sent_at, strict=True) if at >= stats.last_start_done]
         if steady:
             print(f"  autosave latency once every candidate had started ({len(steady)} saves):"
-                  f" p50 {statistics.median(steady):.1f} ms, p95 {pct(steady, 0.95):.1f} ms,"
-                  f" p99 {pct(steady, 0.99):.1f} ms, max {max(steady):.1f} ms")
+                  f" p50 {statistics.median(steady):.1f} ms, p95 {percentile(steady, 0.95):.1f} ms,"
+                  f" p99 {percentile(steady, 0.99):.1f} ms, max {max(steady):.1f} ms")
     print(f"  errors: {sum(stats.errors.values())}"
           + "".join(f"\n    {kind}: {n}" for kind, n in sorted(stats.errors.items())))
     print(f"  conflicts (409 stale_revision): {stats.conflicts}; acknowledged revisions not base+1:"

@@ -25,16 +25,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchlib import percentile
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * q
-    lo = int(k)
-    hi = min(lo + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def setup_django(db_dir: Path) -> None:
@@ -85,8 +79,8 @@ def overhead(exercise: str, n: int, pool_size: int) -> dict:
         ratios.append(d / h)
     docker.close()
     return {"n": n, "docker_median_s": statistics.median(d_times), "host_median_s": statistics.median(h_times),
-            "overhead_median_ms": statistics.median(diffs) * 1e3, "overhead_p95_ms": pct(diffs, 0.95) * 1e3,
-            "ratio_median": statistics.median(ratios), "ratio_p95": pct(ratios, 0.95)}
+            "overhead_median_ms": statistics.median(diffs) * 1e3, "overhead_p95_ms": percentile(diffs, 0.95) * 1e3,
+            "ratio_median": statistics.median(ratios), "ratio_p95": percentile(ratios, 0.95)}
 
 
 def burst(exercise: str, n: int, parallel: int, broker: str) -> dict:

@@ -28,7 +28,6 @@ of candidates (exit status 1 if a page's count grows by more than 2 queries from
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import os
 import random
@@ -41,7 +40,8 @@ import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from benchlib import WORDS, database_check, database_drop, database_prepare, django_setup
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -52,32 +52,9 @@ INTERVIEWERS = 4
 RATER_BIAS = (-0.5, 0.0, 0.25, 0.6)  # in rubric levels: one harsh rater, one lenient
 GROWTH_TOLERANCE = 2  # queries
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-WORDS = ("latency", "streaming", "beam", "encoder", "CTC", "WER", "rollback", "batching", "p99", "quantise",
-         "monitoring", "drift", "label", "slice", "GPU", "cost", "attention", "chunk", "privacy", "ablation")
 
 
 # --- setup -----------------------------------------------------------------------------------
-
-
-def database_name(url: str) -> str:
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    if parts.hostname not in {"127.0.0.1", "localhost"}:
-        raise SystemExit(f"Refusing a database that is not on this machine: {parts.hostname!r}.")
-    if "bench" not in name:
-        raise SystemExit(f"Refusing {name!r}: the bench database's name must contain 'bench'.")
-    return name
-
-
-def database_admin(url: str, statement: str) -> None:
-    """Run DROP/CREATE DATABASE <the bench database> from the maintenance database."""
-    import psycopg
-    from psycopg import sql
-
-    name = database_name(url)
-    admin_url = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL(statement).format(sql.Identifier(name)))
 
 
 def django_env(db_url: str, var_dir: Path) -> dict[str, str]:
@@ -98,17 +75,9 @@ def django_env(db_url: str, var_dir: Path) -> dict[str, str]:
 def setup_django(env: dict[str, str]) -> None:
     for name in ("CACHE_URL", "CELERY_RESULT_BACKEND"):  # nothing of this benchmark goes to Redis
         os.environ.pop(name, None)
-    os.environ.update(env)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
+    django_setup(env)
     from assessments.roles import roles_ensure
 
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("sync_content", verbosity=0, stdout=io.StringIO())
-    call_command("collectstatic", interactive=False, verbosity=0)
     roles_ensure()
 
 
@@ -364,12 +333,11 @@ def main() -> int:
     args = parser.parse_args()
     if not 1 <= args.small < args.candidates or args.repeats < 1:
         parser.error("need 1 <= --small < --candidates and --repeats >= 1")
-    database_name(args.database_url)  # refuse early
+    database_check(args.database_url)  # refuse early
 
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         t0 = time.perf_counter()
-        database_admin(args.database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
-        database_admin(args.database_url, "CREATE DATABASE {}")
+        database_prepare(args.database_url, drop=True)
         try:
             setup_django(django_env(args.database_url, Path(tmp) / "var"))
             world = World()
@@ -381,7 +349,7 @@ def main() -> int:
 
             connections.close_all()
             if not args.keep_db:
-                database_admin(args.database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                database_drop(args.database_url)
 
 
 def run(world: World, args) -> int:
