@@ -59,8 +59,9 @@ def load_inputs(attempts: list[Attempt], *, with_scores: bool = False) -> Inputs
         out.bars.setdefault(level.rubric_id, {})[level.score] = level.bar or None
         lo, hi = bounds.get(level.rubric_id, (level.score, level.score))
         bounds[level.rubric_id] = (min(lo, level.score), max(hi, level.score))
-    cards = (Scorecard.objects.filter(attempt_id__in=ids, status=ScorecardStatus.SUBMITTED,
-                                      superseded_by__isnull=True).select_related("interviewer"))
+    submitted = Scorecard.objects.filter(attempt_id__in=ids, status=ScorecardStatus.SUBMITTED,
+                                         superseded_by__isnull=True)
+    cards = submitted.select_related("interviewer")
     if with_scores:  # the report page lists each scorecard's levels and evidence
         cards = cards.prefetch_related(Prefetch("scores", queryset=DimensionScore.objects.select_related(
             "level", "dimension", "question").only(
@@ -71,11 +72,10 @@ def load_inputs(attempts: list[Attempt], *, with_scores: bool = False) -> Inputs
         out.scorecards[card.attempt_id].append(card)
     # The ratings as plain tuples: model instances for ~80 scores per scorecard cost more than the rest of a
     # comparison page put together at a few hundred candidates (bench/report.py).
-    scores = (DimensionScore.objects.filter(scorecard__in=Scorecard.objects.filter(
-        attempt_id__in=ids, status=ScorecardStatus.SUBMITTED, superseded_by__isnull=True))
-        .values_list("scorecard__attempt_id", "scorecard__interviewer__username", "question_id", "question__slug",
-                     "question__rubric_id", "dimension__slug", "dimension__weight", "level__score",
-                     "level__rubric_id"))
+    scores = (DimensionScore.objects.filter(scorecard__in=submitted)
+              .values_list("scorecard__attempt_id", "scorecard__interviewer__username", "question_id", "question__slug",
+                           "question__rubric_id", "dimension__slug", "dimension__weight", "level__score",
+                           "level__rubric_id"))
     for attempt_id, rater, qid, qslug, q_rubric, dslug, dweight, score, l_rubric in scores:
         lo, hi = bounds.get(l_rubric, (score, score))
         out.question_rubric[qid] = q_rubric
