@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core import signing
 from django.db.models import Count, Prefetch, QuerySet
 
+from . import roles
 from .models import (
     INVITATION_SALT,
     Attempt,
@@ -129,7 +130,7 @@ def invitation_list_recent(*, limit: int = 200) -> QuerySet[Invitation]:
 
 
 def is_admin(user) -> bool:
-    return bool(user.is_superuser or user.groups.filter(name="Admin").exists())
+    return bool(user.is_superuser or user.groups.filter(name=roles.ADMIN).exists())
 
 
 def managed_track_slugs(*, user) -> set[str]:
