@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods
 
-from assessments import report, selectors, services
+from assessments import report, reporting, roles, selectors, services
 from assessments.models import Assignment, Attempt, Question, Section, Track
 
 from . import charts
@@ -40,7 +40,7 @@ def _managed_track(request: HttpRequest, slug: str) -> Track:
 def panel(request: HttpRequest, attempt_id: int) -> HttpResponse:
     """Assign interviewers to the attempt, to a section or to a question (live rounds included)."""
     attempt = _managed_attempt(request, attempt_id)
-    interviewers = (get_user_model().objects.filter(groups__name="Interviewer", is_active=True)
+    interviewers = (get_user_model().objects.filter(groups__name=roles.INTERVIEWER, is_active=True)
                     .order_by("username").distinct())
     sections = list(Section.objects.filter(track_id=attempt.track_id).order_by("order"))
     questions = list(Question.objects.filter(placements__section__track_id=attempt.track_id)
@@ -76,8 +76,8 @@ def _report_context(request: HttpRequest, attempt: Attempt) -> dict:
     s = data.summary
     peers = [r.combined for r in report.comparison(track_slug=attempt.track.slug, user=request.user,
                                                    bootstrap_n=0) if r.combined is not None]
-    dim_rows = [(f"{d.question[:28]} · {d.dimension}", (d.mean - d.lo) / (d.hi - d.lo) if d.hi > d.lo else 1.0,
-                 None, None, [((v - d.lo) / (d.hi - d.lo) if d.hi > d.lo else 1.0) for v in d.levels.values()])
+    dim_rows = [(f"{d.question[:28]} · {d.dimension}", d.mean_normalised, None, None,
+                 [reporting.normalise(v, d.lo, d.hi) for v in d.levels.values()])
                 for d in data.dimensions]
     return {
         "attempt": attempt, "data": data, "s": s,
