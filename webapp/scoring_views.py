@@ -23,6 +23,7 @@ from assessments.models import (
     IntegrityEvent,
     Question,
     Recommendation,
+    RubricDimension,
     RubricLevel,
     SectionQuestion,
 )
@@ -46,44 +47,49 @@ def _assigned_attempt(request: HttpRequest, attempt_id: int) -> tuple[Attempt, s
     return attempt, assigned
 
 
-def _scoring_items(attempt: Attempt, assigned: set[int]) -> list[dict]:
-    """Everything the page shows per assigned question, in exam order, in a fixed number of queries."""
+def _scoring_items(attempt: Attempt, assigned: set[int], *, details: bool = True) -> list[dict]:
+    """Per assigned question, in exam order and a fixed number of queries: its rubric rows and, with
+    `details` (the page, not a save), the prompt, the answer, automated results and integrity signals."""
     placements = (SectionQuestion.objects.filter(section__track_id=attempt.track_id, question_id__in=assigned)
                   .select_related("section", "question__rubric").order_by("section__order", "order"))
     rubric_ids = {p.question.rubric_id for p in placements if p.question.rubric_id}
     levels: dict[int, list[RubricLevel]] = {}
     for level in RubricLevel.objects.filter(rubric_id__in=rubric_ids).order_by("score"):
         levels.setdefault(level.rubric_id, []).append(level)
-    from assessments.models import RubricDimension
-
     dimensions: dict[int, list] = {}
     for dim in (RubricDimension.objects.filter(rubric_id__in=rubric_ids).order_by("order")
                 .prefetch_related("descriptors")):
         dimensions.setdefault(dim.rubric_id, []).append(dim)
-    submissions = {s.question_id: s for s in attempt.submissions.all()}
-    autos = {a.submission.question_id: a for a in
-             AutomatedScore.objects.filter(submission__attempt=attempt).select_related("submission")}
-    events = Counter((e.question_id, e.kind) for e in IntegrityEvent.objects.filter(attempt=attempt))
-    pastes: dict[int | None, list[int]] = {}
-    for e in IntegrityEvent.objects.filter(attempt=attempt, kind="paste").order_by("created_at"):
-        pastes.setdefault(e.question_id, []).append(e.chars or 0)
+    if details:
+        submissions = {s.question_id: s for s in attempt.submissions.all()}
+        autos = {a.submission.question_id: a for a in
+                 AutomatedScore.objects.filter(submission__attempt=attempt).select_related("submission")}
+        events = list(IntegrityEvent.objects.filter(attempt=attempt).order_by("created_at"))
+        counts = Counter((e.question_id, e.kind) for e in events)
+        pastes: dict[int | None, list[int]] = {}
+        for e in events:
+            if e.kind == "paste":
+                pastes.setdefault(e.question_id, []).append(e.chars or 0)
     items = []
     for p in placements:
         q: Question = p.question
-        submission = submissions.get(q.pk)
         rows = []
         for dim in dimensions.get(q.rubric_id, []):
             descriptors = {d.level_id: d.text for d in dim.descriptors.all()}
             rows.append({"dimension": dim, "levels": [(lv, descriptors.get(lv.pk, "")) for lv in
                                                       levels.get(q.rubric_id, [])]})
-        items.append({
-            "section": p.section, "question": q, "submission": submission,
-            "prompt_html": render_markdown(q.prompt_md, shift_headings=2),
-            "answer_html": render_markdown(submission.body) if submission and submission.body.strip()
-            and not q.is_coding else None,
-            "automated": autos.get(q.pk), "dimensions": rows,
-            "focus_lost": events.get((q.pk, "focus_lost"), 0), "pastes": pastes.get(q.pk, []),
-        })
+        item = {"section": p.section, "question": q, "dimensions": rows}
+        if details:
+            submission = submissions.get(q.pk)
+            item.update({
+                "submission": submission,
+                "prompt_html": render_markdown(q.prompt_md, shift_headings=2),
+                "answer_html": render_markdown(submission.body) if submission and submission.body.strip()
+                and not q.is_coding else None,
+                "automated": autos.get(q.pk),
+                "focus_lost": counts.get((q.pk, "focus_lost"), 0), "pastes": pastes.get(q.pk, []),
+            })
+        items.append(item)
     return items
 
 
@@ -153,7 +159,7 @@ def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 
 def _save(request: HttpRequest, attempt: Attempt, assigned: set[int]):
-    items = _scoring_items(attempt, assigned)
+    items = _scoring_items(attempt, assigned, details=False)  # what the form posts, not what the page shows
     scores, notes = _posted_scores(request, items)
     scorecard = services.scorecard_open(attempt=attempt, interviewer=request.user)
     return services.scorecard_save(scorecard=scorecard, by=request.user, scores=scores, notes=notes,
