@@ -105,9 +105,9 @@ class InvitationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Withdraw (the link stops working; a started attempt stays)", permissions=["change"])
     def withdraw(self, request, queryset):
-        from django.utils import timezone
+        from . import services
 
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        count = services.invitations_withdraw(invitations=list(queryset))
         self.message_user(request, f"Withdrew {count} invitation(s).")
     list_filter = ["track"]
     readonly_fields = ["nonce", "created_by", "created_at"]

@@ -47,8 +47,9 @@ def demo_panel_ensure(*, track: Track, interviewers: list[AbstractBaseUser], man
             if q.is_coding:
                 # Strong candidates hand in the reference, the others the starter: the worker grades
                 # them for real, so the automated figures in the demo report are genuine.
-                source = "reference/solution.py" if ability > 0.6 else f"starter/{q.coding['entrypoint']}"
-                body = q.files.files.get(source) or q.starter_files.get(q.coding["entrypoint"], "")
+                entry = q.coding_config.entrypoint
+                source = f"reference/{entry}" if ability > 0.6 else f"starter/{entry}"
+                body = q.files.files.get(source) or q.starter_files.get(entry, "")
             else:
                 body = ANSWER.format(extra="Depth: " + ("high. " if ability > 0.6 else "moderate. ") * 2)
             services.response_save(attempt=attempt, question=q, body=body, base_revision=0)

@@ -2,5 +2,6 @@
 
 from django.dispatch import Signal
 
-# Sent inside attempt_submit's transaction, once, with attempt= and submissions=.
+# Sent once after attempt_submit's transaction commits, with attempt= and submissions=. A receiver's
+# failure is logged and cannot undo the submit: what it does must be repairable later (idempotent).
 attempt_submitted = Signal()

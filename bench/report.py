@@ -17,10 +17,10 @@ of candidates (exit status 1 if a page's count grows by more than 2 queries from
    level for every (question with a rubric, dimension). Levels are correlated: the candidate's latent
    ability + the rater's bias + noise, clipped to the rubric's levels (seeded: runs are reproducible).
 3. Measures at --small candidates, then adds the rest and measures again at --candidates: the comparison
-   (report.comparison, and GET /reports/tracks/<slug>/ through django.test.Client as the manager), one
-   report (report.attempt_report, and GET /reports/attempts/<id>/: the view also computes the comparison
+   (selectors.reports.comparison, and GET /reports/tracks/<slug>/ through django.test.Client as the manager), one
+   report (selectors.reports.attempt_report, and GET /reports/attempts/<id>/: the view also computes the comparison
    for its distribution chart, so its time grows with the candidates, its query count must not) and
-   calibration (report.calibration, and GET /reports/tracks/<slug>/calibration/). Each is run once to
+   calibration (selectors.reports.calibration, and GET /reports/tracks/<slug>/calibration/). Each is run once to
    warm up, then --repeats times: median and min wall time, SQL queries (CaptureQueriesContext).
    A page whose count grows has its repeated statements printed (literals replaced by ?).
 """
@@ -274,8 +274,8 @@ def measure(world: World, repeats: int, attempt_id: int) -> dict[str, dict]:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from assessments import report
     from assessments.models import Attempt
+    from assessments.selectors import reports as report
 
     user_model = get_user_model()
     client = Client()

@@ -49,7 +49,7 @@ def test_shipped_track_has_every_seed_question(synced_content):
         assert all(len(q.guidance[k]) >= 2 for k in ("strong_answer", "failure_modes", "follow_ups")), q.slug
         if q.kind != "coding":
             assert q.rubric is not None, q.slug
-    assert Question.objects.get(slug="softmax-cross-entropy-bug").coding["entrypoint"] == "solution.py"
+    assert Question.objects.get(slug="softmax-cross-entropy-bug").coding_config.entrypoint == "solution.py"
     leveled = Rubric.objects.get(slug="systems-leveled")
     assert [lv.bar for lv in leveled.levels.order_by("score")][-3:] == ["senior", "staff", "principal"]
     assert Question.objects.get(slug="streaming-asr-call-center").rubric.slug == "systems-leveled"

@@ -243,13 +243,13 @@ def _exact_distribution(ratings, scores, w_auto, w_human):
 def test_bootstrap_resamples_follow_the_exact_distribution():
     # q1: ann scores both dimensions, bob only "a" (a missing dimension); weights differ by dimension; q2 has
     # an automated score only, with weight 0 (the all-zero fallback of a resample drawing only q2).
-    from assessments import reporting
+    from assessments.reporting import signals, uncertainty
 
     ratings = [r("q1", "a", "ann", 1, weight=2.0), r("q1", "b", "ann", 4), r("q1", "a", "bob", 3, weight=2.0)]
     scores = [AutoScore("q2", 0.9, weight=0.0)]
     exact = _exact_distribution(ratings, scores, 0.3, 0.7)
-    panel, item_weight = reporting._panel(ratings)
-    stats = reporting._resample(panel, item_weight, {"q2": [(0.9, 0.0)]}, ["q1", "q2"], 0.3, 0.7, 40_000, 5)
+    panel, item_weight = signals._panel(ratings)
+    stats = uncertainty._resample(panel, item_weight, {"q2": [(0.9, 0.0)]}, ["q1", "q2"], 0.3, 0.7, 40_000, 5)
     assert len(stats) == 40_000
     for value in sorted({v for v, _ in exact}):
         expected = sum(p for v, p in exact if v <= value + 1e-12)

@@ -1,4 +1,4 @@
-"""Reads for the hiring-signal report, the track comparison and calibration.
+"""Reads for the hiring-signal report, the track comparison and calibration (access is checked by the caller).
 
 Builds the plain inputs of assessments.reporting from the database with a fixed number of
 queries whatever the number of candidates (bench/report.py counts them), then applies the maths.
@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from . import reporting
-from .models import (
+from .. import access, reporting
+from ..access import User
+from ..models import (
     Assignment,
     Attempt,
     AttemptStatus,
@@ -25,7 +26,6 @@ from .models import (
     SectionQuestion,
     Track,
 )
-from .selectors import candidate_label, managed_track_slugs
 
 DISAGREEMENT_LEVELS = 2
 CONFLICT_THRESHOLD = 0.35
@@ -112,7 +112,7 @@ class Summary:
     missing: int
 
 
-def summarise(attempt: Attempt, inputs: Inputs, *, user, bootstrap_n: int = 1000,
+def summarise(attempt: Attempt, inputs: Inputs, *, user: User, bootstrap_n: int = 1000,
               managed: set[str] | None = None) -> Summary:
     track = attempt.track
     ratings = inputs.ratings.get(attempt.pk, [])
@@ -144,7 +144,7 @@ def summarise(attempt: Attempt, inputs: Inputs, *, user, bootstrap_n: int = 1000
         flags.append(f"{missing} assigned scorecard(s) missing")
     if not ratings:
         flags.append("No submitted scorecards yet")
-    return Summary(attempt=attempt, label=candidate_label(attempt=attempt, user=user, managed=managed),
+    return Summary(attempt=attempt, label=access.candidate_label(attempt=attempt, user=user, managed=managed),
                    automated=auto, human=human,
                    combined=combined, interval=interval, level=level, flags=flags,
                    raters=len(submitted_by), missing=missing)
@@ -165,10 +165,10 @@ def track_attempts(*, track_slug: str) -> list[Attempt]:
                 .select_related("track", "invitation__candidate").order_by("submitted_at"))
 
 
-def comparison(*, track_slug: str, user, sort: str = "-combined", bootstrap_n: int = 400) -> list[Summary]:
+def comparison(*, track_slug: str, user: User, sort: str = "-combined", bootstrap_n: int = 400) -> list[Summary]:
     attempts = track_attempts(track_slug=track_slug)
     inputs = load_inputs(attempts)
-    managed = managed_track_slugs(user=user)
+    managed = access.managed_track_slugs(user=user)
     rows = [summarise(a, inputs, user=user, bootstrap_n=bootstrap_n, managed=managed) for a in attempts]
     key, reverse = sort.lstrip("-"), sort.startswith("-")
     getters = {"combined": lambda s: s.combined, "automated": lambda s: s.automated, "human": lambda s: s.human,
@@ -180,6 +180,11 @@ def comparison(*, track_slug: str, user, sort: str = "-combined", bootstrap_n: i
     return sorted(present, key=get, reverse=reverse) + absent  # missing figures last either way
 
 
+def track_signal_distribution(*, track_slug: str, user: User) -> list[float]:
+    """The combined signal of every submitted attempt of the track: the report's distribution chart."""
+    return [r.combined for r in comparison(track_slug=track_slug, user=user, bootstrap_n=0) if r.combined is not None]
+
+
 @dataclass
 class AttemptReport:
     summary: Summary
@@ -187,9 +192,17 @@ class AttemptReport:
     dimensions: list[reporting.DimensionRow]
     scorecards: list[Scorecard]
     track: Track
+    distribution: list[float] = field(default_factory=list)  # the track's combined signals, for context
 
 
-def attempt_report(*, attempt: Attempt, user) -> AttemptReport:
+def attempt_report_get(*, attempt: Attempt, user: User) -> AttemptReport:
+    """The report page: the attempt's signal and its evidence, and where it sits among the track's attempts."""
+    data = attempt_report(attempt=attempt, user=user)
+    data.distribution = track_signal_distribution(track_slug=attempt.track.slug, user=user)
+    return data
+
+
+def attempt_report(*, attempt: Attempt, user: User) -> AttemptReport:
     inputs = load_inputs([attempt], with_scores=True)
     summary = summarise(attempt, inputs, user=user, bootstrap_n=2000)
     placements = (SectionQuestion.objects.filter(section__track_id=attempt.track_id)

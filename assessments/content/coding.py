@@ -1,0 +1,127 @@
+"""The grading contract of a coding question, typed: what `coding:` in question.yaml declares.
+
+Stored as JSON on Question.coding; everything that grades or displays a lab reads it through
+CodingConfig (Question.coding_config), never by string key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .benchmarks import BENCHMARK_KINDS, validate_benchmarks
+from .reader import Reader
+
+MIN_WRONG_VARIANTS = 4
+MIN_RIGHT_VARIANTS = 2
+HIDDEN_TESTS = "hidden_tests"  # the score part every lab has; the others are its benchmarks
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What one grading job of the lab may use; the sandbox enforces it."""
+
+    cpus: float = 1.0
+    memory_mb: int = 1024
+    wall_seconds: int = 60
+    gpu: bool = False
+
+
+@dataclass(frozen=True)
+class CodingConfig:
+    entrypoint: str
+    resources: Resources = field(default_factory=Resources)
+    language: str = "python"
+    requirements: tuple[str, ...] = ()
+    scoring: Mapping[str, float] = field(default_factory=lambda: {HIDDEN_TESTS: 1.0})
+    # kind -> that benchmark's settings, as declared (the kind's schema in benchmarks.py checked them)
+    benchmarks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @property
+    def module(self) -> str:
+        """The import name tests use for the candidate's code (`solution` for solution.py)."""
+        return self.entrypoint.removesuffix(".py")
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> CodingConfig:
+        """From stored JSON (or a question.yaml `coding:` mapping): missing parts take their defaults."""
+        res = dict(data.get("resources") or {})
+        resources = Resources(cpus=float(res.get("cpus", 1.0)), memory_mb=int(res.get("memory_mb", 1024)),
+                              wall_seconds=int(res.get("wall_seconds", 60)), gpu=bool(res.get("gpu", False)))
+        return cls(entrypoint=data["entrypoint"], resources=resources, language=data.get("language", "python"),
+                   requirements=tuple(data.get("requirements") or ()),
+                   scoring=dict(data.get("scoring") or {HIDDEN_TESTS: 1.0}),
+                   benchmarks={k: dict(v) for k, v in (data.get("benchmarks") or {}).items()})
+
+    def to_json(self) -> dict[str, Any]:
+        return {"language": self.language, "entrypoint": self.entrypoint, "resources": asdict(self.resources),
+                "requirements": list(self.requirements), "scoring": dict(self.scoring),
+                "benchmarks": {k: dict(v) for k, v in self.benchmarks.items()}}
+
+
+def validate_coding(r: Reader, raw: Any, folder: Path, files: Mapping[str, Any]) -> tuple[CodingConfig | None,
+                                                                                          dict[str, str]]:
+    """Check a question's `coding:` section against its folder; returns the config and the starter files."""
+    c = r.mapping(raw, "coding", required={"entrypoint", "resources"},
+                  optional={"language", "requirements", "scoring", "benchmarks"})
+    language = c.get("language", "python")
+    if language != "python":
+        r.error("coding.language", f"only 'python' is supported (got {language!r})")
+    entry = c.get("entrypoint")
+    if "entrypoint" in c and (not isinstance(entry, str) or not re.fullmatch(r"[a-z_][a-z0-9_]*\.py", entry or "")):
+        r.error("coding.entrypoint", f"must be a Python file name like 'solution.py' (got {entry!r})")
+        entry = None
+    res = r.mapping(c.get("resources", {}), "coding.resources", required=set(),
+                    optional={"cpus", "memory_mb", "wall_seconds", "gpu"})
+    gpu = res.get("gpu", False)
+    if not isinstance(gpu, bool):
+        r.error("coding.resources.gpu", f"must be true or false (got {gpu!r})")
+    resources = Resources(
+        cpus=r.number(res, "cpus", "coding.resources.cpus", 0.25, 8, 1.0),
+        memory_mb=r.integer(res, "memory_mb", "coding.resources.memory_mb", 64, 16384) if "memory_mb" in res
+        else 1024,
+        wall_seconds=r.integer(res, "wall_seconds", "coding.resources.wall_seconds", 1, 900)
+        if "wall_seconds" in res else 60,
+        gpu=gpu is True,
+    )
+    requirements = r.string_list(c, "requirements", "coding.requirements")
+    benchmarks = validate_benchmarks(r, c.get("benchmarks", {}), files)
+    scoring = _validate_scoring(r, c.get("scoring", {HIDDEN_TESTS: 1.0}), benchmarks)
+    starter: dict[str, str] = {}
+    if entry:
+        for part in ("starter", "reference"):
+            if f"{part}/{entry}" not in files:
+                r.error("coding.entrypoint", f"{part}/{entry} is missing in {folder.name}/")
+        starter = {name.removeprefix("starter/"): text for name, text in files.items() if name.startswith("starter/")}
+    for suite in ("visible", "hidden"):
+        if not any(re.fullmatch(rf"tests/{suite}/test_[^/]+\.py", n) for n in files):
+            r.error("coding", f"tests/{suite}/ needs at least one test_*.py file")
+    for kind, minimum in (("wrong", MIN_WRONG_VARIANTS), ("right", MIN_RIGHT_VARIANTS)):
+        count = sum(1 for n in files if re.fullmatch(rf"variants/{kind}/[^/]+\.py", n))
+        if count < minimum:
+            r.error("coding", f"variants/{kind}/ needs at least {minimum} solution files (found {count})")
+    if not entry:
+        return None, starter
+    return CodingConfig(entrypoint=entry, resources=resources, language="python", requirements=tuple(requirements),
+                        scoring=scoring, benchmarks=benchmarks), starter
+
+
+def _validate_scoring(r: Reader, raw: Any, benchmarks: Mapping[str, Any]) -> dict[str, float]:
+    scoring: dict[str, float] = {}
+    parts = (HIDDEN_TESTS, *sorted(BENCHMARK_KINDS))
+    if not isinstance(raw, dict) or not raw:
+        r.error("coding.scoring", f"must map score parts (e.g. {HIDDEN_TESTS}) to weights")
+        return scoring
+    for key in raw:
+        if key not in parts:
+            r.error(f"coding.scoring.{key}", f"is not a known score part ({', '.join(parts)})")
+        elif key != HIDDEN_TESTS and key not in benchmarks:
+            r.error(f"coding.scoring.{key}", "weights a benchmark that coding.benchmarks does not declare")
+        else:
+            scoring[key] = r.number(raw, key, f"coding.scoring.{key}", 0, 100, 0)
+    if scoring and not any(w > 0 for w in scoring.values()):
+        r.error("coding.scoring", "needs at least one weight above 0")
+    return scoring

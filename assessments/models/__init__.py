@@ -1,0 +1,38 @@
+"""The domain's records, one module per subdomain; import them from here (`assessments.models`)."""
+
+from .attempts import (
+    Attempt,
+    AttemptStatus,
+    AutomatedScore,
+    ImmutableRecordError,
+    IntegrityEvent,
+    IntegrityKind,
+    Response,
+    ResponseSnapshot,
+    Submission,
+    SubmitReason,
+)
+from .candidates import INVITATION_SALT, Candidate, Invitation
+from .content import (
+    Competency,
+    Question,
+    QuestionFiles,
+    QuestionKind,
+    Rubric,
+    RubricDescriptor,
+    RubricDimension,
+    RubricLevel,
+    Section,
+    SectionQuestion,
+    Track,
+    VersionedContent,
+)
+from .scoring import Assignment, DimensionScore, Recommendation, Scorecard, ScorecardStatus, TrackManager
+
+__all__ = [
+    "INVITATION_SALT", "Assignment", "Attempt", "AttemptStatus", "AutomatedScore", "Candidate", "Competency",
+    "DimensionScore", "ImmutableRecordError", "IntegrityEvent", "IntegrityKind", "Invitation", "Question",
+    "QuestionFiles", "QuestionKind", "Recommendation", "Response", "ResponseSnapshot", "Rubric", "RubricDescriptor",
+    "RubricDimension", "RubricLevel", "Scorecard", "ScorecardStatus", "Section", "SectionQuestion", "Submission",
+    "SubmitReason", "Track", "TrackManager", "VersionedContent",
+]

@@ -1,0 +1,62 @@
+"""Candidates and their invitations: the one place candidate PII lives."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core import signing
+from django.db import models
+from django.db.models import F, Q
+
+from .content import Track
+
+
+class Candidate(models.Model):
+    """The one place candidate PII lives; everything else refers to the row or its code."""
+
+    full_name = models.CharField(max_length=200)
+    email = models.EmailField()
+    code = models.CharField(max_length=12, unique=True, help_text="Anonymised id shown in blind review")
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.code})"
+
+
+INVITATION_SALT = "assessments.invitation"
+
+
+class Invitation(models.Model):
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="invitations")
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="invitations")
+    # Random per invitation: the signed token carries it, so a token cannot be derived from the id.
+    nonce = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField()
+    window_opens_at = models.DateTimeField(null=True, blank=True, help_text="Optional: earliest start")
+    window_closes_at = models.DateTimeField(null=True, blank=True, help_text="Optional: latest start")
+    extra_time_minutes = models.PositiveIntegerField(default=0, help_text="Accommodation added to the deadline")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(window_opens_at__isnull=True)
+                | Q(window_closes_at__isnull=True)
+                | Q(window_opens_at__lt=F("window_closes_at")),
+                name="invitation_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation #{self.pk} for {self.candidate}"
+
+    @property
+    def token(self) -> str:
+        return signing.dumps({"i": self.pk, "n": self.nonce}, salt=INVITATION_SALT, compress=True)

@@ -1,0 +1,182 @@
+"""Reads for the candidate's exam. A candidate has no account: the signed token names one invitation,
+and every read here is scoped to that invitation's attempt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core import signing
+from django.db.models import Prefetch
+
+from .. import access
+from ..errors import InvalidInvitationToken, NotFound
+from ..models import (
+    INVITATION_SALT,
+    Attempt,
+    Invitation,
+    Question,
+    QuestionKind,
+    Response,
+    Section,
+    SectionQuestion,
+    Track,
+)
+from .content import track_get
+
+
+def invitation_from_token(*, token: str) -> Invitation:
+    """The invitation a token names. Tampered, truncated or replaced tokens are all refused alike."""
+    try:
+        payload = signing.loads(token, salt=INVITATION_SALT)
+        invitation = Invitation.objects.select_related("candidate", "track").get(pk=int(payload["i"]))
+    except (signing.BadSignature, KeyError, TypeError, ValueError, Invitation.DoesNotExist) as exc:
+        raise InvalidInvitationToken("This invitation link is not valid.") from exc
+    if invitation.nonce != payload.get("n"):
+        raise InvalidInvitationToken("This invitation link is not valid.")
+    return invitation
+
+
+def attempt_for_invitation(*, invitation: Invitation) -> Attempt | None:
+    return Attempt.objects.filter(invitation=invitation).select_related("track").first()
+
+
+def attempt_question_ids(*, attempt: Attempt) -> set[int]:
+    """Every question of the attempt's track version, live rounds included."""
+    return set(SectionQuestion.objects.filter(section__track_id=attempt.track_id).values_list("question_id", flat=True))
+
+
+@dataclass(frozen=True)
+class ExamItem:
+    section: Section
+    question: Question
+    position: int            # 1-based across the whole exam
+    revision: int            # 0 when never saved
+    answered: bool
+
+
+def exam_outline(*, attempt: Attempt) -> list[tuple[Section, list[ExamItem]]]:
+    """The attempt's sections in order with their questions and whether each has a saved answer.
+
+    Live rounds are left out: they happen with an interviewer, not on the candidate's clock.
+    """
+    responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt).only(
+        "question_id", "revision", "body")}
+    sections = (Section.objects.filter(track_id=attempt.track_id).order_by("order")
+                .prefetch_related(Prefetch("items", queryset=SectionQuestion.objects.order_by("order")
+                                           .select_related("question").exclude(question__kind=QuestionKind.LIVE))))
+    outline, position = [], 0
+    for section in sections:
+        items = []
+        for item in section.items.all():
+            position += 1
+            response = responses.get(item.question_id)
+            items.append(ExamItem(section=section, question=item.question, position=position,
+                                  revision=response.revision if response else 0,
+                                  answered=bool(response and response.body.strip())))
+        if items:
+            outline.append((section, items))
+    return outline
+
+
+def _exam_placements(attempt: Attempt):
+    return (SectionQuestion.objects.select_related("question").exclude(question__kind=QuestionKind.LIVE)
+            .filter(section__track_id=attempt.track_id))
+
+
+def exam_question(*, attempt: Attempt, slug: str) -> Question:
+    """A question of this attempt's track by slug (live rounds excluded); NotFound otherwise."""
+    item = _exam_placements(attempt).filter(question__slug=slug).first()
+    if item is None:
+        raise NotFound("No such question in this exam")
+    return item.question
+
+
+def exam_questions_by_slug(*, attempt: Attempt, slugs: set[str]) -> dict[str, Question]:
+    """The questions of this exam among `slugs`, by slug (others are left out)."""
+    if not slugs:
+        return {}
+    return {p.question.slug: p.question for p in _exam_placements(attempt).filter(question__slug__in=slugs)}
+
+
+def exam_response(*, attempt: Attempt, question: Question) -> Response | None:
+    return Response.objects.filter(attempt=attempt, question=question).first()
+
+
+# --- the exam's pages --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExamLanding:
+    invitation: Invitation
+    track: Track
+    sections: list[Section]   # the sections on the candidate's clock (live rounds happen elsewhere)
+    minutes: int              # the candidate's time, accommodation included
+    refusal: str | None       # why it cannot start now, or None
+
+
+def exam_landing_get(*, invitation: Invitation) -> ExamLanding:
+    """The landing page of a link not started yet: what the exam involves, and whether it can start now."""
+    refusal = access.invitation_refusal(invitation=invitation)
+    track = track_get(slug=invitation.track.slug, version=invitation.track.version)
+    sections = [s for s in track.sections.all() if any(i.question.kind != QuestionKind.LIVE for i in s.items.all())]
+    return ExamLanding(invitation=invitation, track=track, sections=sections, refusal=refusal,
+                       minutes=track.timed_minutes() + invitation.extra_time_minutes)
+
+
+@dataclass(frozen=True)
+class ExamProgress:
+    outline: list[tuple[Section, list[ExamItem]]]
+    items: list[ExamItem]      # the outline, flat, in exam order
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for i in self.items if i.answered)
+
+    @property
+    def first_unanswered(self) -> ExamItem | None:
+        return next((i for i in self.items if not i.answered), self.items[0] if self.items else None)
+
+
+def exam_progress_get(*, attempt: Attempt) -> ExamProgress:
+    outline = exam_outline(attempt=attempt)
+    return ExamProgress(outline=outline, items=[item for _, items in outline for item in items])
+
+
+@dataclass(frozen=True)
+class ExamQuestionPage:
+    progress: ExamProgress
+    item: ExamItem
+    question: Question
+    body: str                       # the saved answer, or the starter code before the first save
+    revision: int
+    saved_at: datetime | None
+    previous: ExamItem | None
+    next: ExamItem | None
+    visible_tests: list[tuple[str, str]]   # coding labs: (path, text) the candidate may read
+
+
+def exam_question_get(*, attempt: Attempt, slug: str) -> ExamQuestionPage:
+    """One question page of the exam; NotFound for a slug that is not on this attempt's clock.
+
+    Reads only what the candidate may see: the visible tests come from the question row, so the hidden
+    tests (QuestionFiles) are never loaded to serve this page.
+    """
+    question = exam_question(attempt=attempt, slug=slug)
+    progress = exam_progress_get(attempt=attempt)
+    index = next(i for i, item in enumerate(progress.items) if item.question.pk == question.pk)
+    response = exam_response(attempt=attempt, question=question)
+    body = response.body if response else ""
+    if question.is_coding and response is None:
+        body = question.starter_files.get(question.coding_config.entrypoint, "")
+    return ExamQuestionPage(
+        progress=progress, item=progress.items[index], question=question, body=body,
+        revision=response.revision if response else 0, saved_at=response.updated_at if response else None,
+        previous=progress.items[index - 1] if index > 0 else None,
+        next=progress.items[index + 1] if index + 1 < len(progress.items) else None,
+        visible_tests=sorted(question.visible_tests.items()) if question.is_coding else [],
+    )

@@ -1,0 +1,53 @@
+"""Writes, one module per subdomain. Views, commands, tasks and the admin call these; nothing else writes
+assessment rows. Named <entity>_<action>, keyword-only, typed (docs/architecture.md)."""
+
+from ..errors import (
+    AssessmentError,
+    AttemptClosed,
+    ConsentRequired,
+    DeadlinePassed,
+    InvitationUnusable,
+    NotFound,
+    ScorecardInvalid,
+    ScoringError,
+    StaleRevision,
+)
+from .attempts import (
+    attempt_close_if_due,
+    attempt_extend,
+    attempt_open_check,
+    attempt_start,
+    attempt_submit,
+    attempts_close_due,
+    response_save,
+)
+from .content import SyncReport, content_sync, content_sync_bundle
+from .integrity import IntegritySignal, integrity_event_record, integrity_signals_record
+from .invitations import (
+    candidate_create,
+    invitation_create,
+    invitation_email_send,
+    invitation_issue,
+    invitations_withdraw,
+)
+from .results import submission_automated_score_record
+from .scoring import (
+    ScoreInput,
+    assignment_create,
+    scorecard_amend,
+    scorecard_open,
+    scorecard_save,
+    scorecard_submit,
+    track_manager_add,
+)
+
+__all__ = [
+    "AssessmentError", "AttemptClosed", "ConsentRequired", "DeadlinePassed", "IntegritySignal", "InvitationUnusable",
+    "NotFound", "ScoreInput", "ScorecardInvalid", "ScoringError", "StaleRevision", "SyncReport",
+    "assignment_create", "attempt_close_if_due", "attempt_extend", "attempt_open_check", "attempt_start",
+    "attempt_submit", "attempts_close_due", "candidate_create", "content_sync", "content_sync_bundle",
+    "integrity_event_record", "integrity_signals_record", "invitation_create", "invitation_email_send",
+    "invitation_issue", "invitations_withdraw", "response_save", "scorecard_amend",
+    "scorecard_open", "scorecard_save", "scorecard_submit", "submission_automated_score_record",
+    "track_manager_add",
+]

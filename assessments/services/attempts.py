@@ -1,0 +1,149 @@
+"""The candidate's attempt: start, time, answers, submit. The server alone keeps the clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..access import invitation_refusal
+from ..errors import AssessmentError, AttemptClosed, ConsentRequired, DeadlinePassed, InvitationUnusable, StaleRevision
+from ..models import (
+    Attempt,
+    AttemptStatus,
+    Invitation,
+    Question,
+    QuestionKind,
+    Response,
+    ResponseSnapshot,
+    SectionQuestion,
+    Submission,
+    SubmitReason,
+)
+from ..selectors.exam import attempt_question_ids
+from ..signals import attempt_submitted
+
+
+@transaction.atomic
+def attempt_start(*, invitation: Invitation, consent: bool = True, now: datetime | None = None) -> Attempt:
+    """Start (or resume) the invitation's attempt. The server alone sets the deadline."""
+    now = now or timezone.now()
+    invitation = Invitation.objects.select_for_update().select_related("track").get(pk=invitation.pk)
+    existing = Attempt.objects.filter(invitation=invitation).first()
+    if existing:
+        return existing
+    if not consent:
+        raise ConsentRequired("Please read the notice and tick the box to agree before you start.")
+    refusal = invitation_refusal(invitation=invitation, now=now)
+    if refusal:
+        raise InvitationUnusable(refusal)
+    minutes = invitation.track.timed_minutes() + invitation.extra_time_minutes
+    return Attempt.objects.create(invitation=invitation, track=invitation.track, started_at=now,
+                                  deadline_at=now + timedelta(minutes=minutes), consented_at=now)
+
+
+def _save_grace() -> timedelta:
+    return timedelta(seconds=settings.EXAM_SAVE_GRACE_SECONDS)
+
+
+def attempt_open_check(*, attempt: Attempt, now: datetime | None = None) -> None:
+    """The one deadline rule for work on an attempt (saves, test runs): refused once submitted, or once its
+    deadline plus the save grace has passed (a request that left the browser in time may land a moment late)."""
+    now = now or timezone.now()
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise AttemptClosed("This exam has already been submitted; answers can no longer change.")
+    if now >= attempt.deadline_at + _save_grace():
+        raise DeadlinePassed("Time is up: the deadline passed, so this change was not saved.")
+
+
+@transaction.atomic
+def attempt_extend(*, attempt: Attempt, minutes: int) -> Attempt:
+    """Give an in-progress attempt more time (an accommodation granted after the start)."""
+    if minutes <= 0 or minutes > 24 * 60:
+        raise AssessmentError("Extra time must be between 1 minute and 24 hours.")
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise AttemptClosed("This exam has already been submitted; its time can no longer change.")
+    attempt.deadline_at += timedelta(minutes=minutes)
+    attempt.extra_minutes += minutes
+    attempt.save(update_fields=["deadline_at", "extra_minutes"])
+    return attempt
+
+
+def attempt_close_if_due(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """The on-read half of the deadline: submit an attempt whose time (plus the save grace) is over."""
+    now = now or timezone.now()
+    if attempt.status == AttemptStatus.IN_PROGRESS and now >= attempt.deadline_at + _save_grace():
+        attempt_submit(attempt=attempt, reason=SubmitReason.DEADLINE, now=now)
+        attempt.refresh_from_db()
+    return attempt
+
+
+def attempts_close_due(*, now: datetime | None = None) -> int:
+    """The periodic half: submit every attempt whose deadline passed, even with no browser open."""
+    now = now or timezone.now()
+    due = Attempt.objects.filter(status=AttemptStatus.IN_PROGRESS, deadline_at__lte=now - _save_grace())
+    closed = 0
+    for attempt in due.only("pk"):
+        if attempt_submit(attempt=attempt, reason=SubmitReason.DEADLINE, now=now, only_if_in_progress=True):
+            closed += 1
+    return closed
+
+
+@transaction.atomic
+def response_save(*, attempt: Attempt, question: Question, body: str, base_revision: int,
+                  now: datetime | None = None) -> Response:
+    """Save an answer if it is based on the latest revision; refuse late or stale writes with a reason."""
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    attempt_open_check(attempt=attempt, now=now)
+    if question.pk not in attempt_question_ids(attempt=attempt):
+        raise AssessmentError("This question is not part of this exam.")
+    response, _ = Response.objects.select_for_update().get_or_create(attempt=attempt, question=question)
+    if base_revision != response.revision:
+        raise StaleRevision(
+            f"This answer was changed elsewhere (revision {response.revision}, yours was based on {base_revision}).",
+            current_revision=response.revision, current_body=response.body,
+        )
+    response.body = body
+    response.revision += 1
+    response.save(update_fields=["body", "revision", "updated_at"])
+    if question.kind == QuestionKind.CODING:
+        ResponseSnapshot.objects.create(attempt=attempt, question=question, revision=response.revision, body=body,
+                                        created_at=now)
+    return response
+
+
+@transaction.atomic
+def attempt_submit(*, attempt: Attempt, reason: str = SubmitReason.CANDIDATE,
+                   now: datetime | None = None, only_if_in_progress: bool = False) -> list[Submission]:
+    """Freeze every answer into an immutable Submission. Safe to call twice: the second is a no-op.
+
+    With only_if_in_progress, an already submitted attempt returns [] (so a sweep can count).
+    """
+    now = now or timezone.now()
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return [] if only_if_in_progress else list(attempt.submissions.all())
+    responses = {r.question_id: r for r in attempt.responses.all()}
+    submissions = []
+    for item in SectionQuestion.objects.filter(section__track_id=attempt.track_id).select_related("question"):
+        response = responses.get(item.question_id)
+        body = response.body if response else ""
+        submissions.append(Submission.objects.create(
+            attempt=attempt, question=item.question, body=body, revision=response.revision if response else 0,
+            content_hash=Submission.hash_body(body),
+        ))
+    attempt.status = AttemptStatus.SUBMITTED
+    attempt.submitted_at = min(now, attempt.deadline_at) if reason == SubmitReason.DEADLINE else now
+    attempt.submit_reason = reason
+    attempt.save(update_fields=["status", "submitted_at", "submit_reason"])
+    # After commit: a listener (hidden grading) can neither roll the candidate's submit back nor see
+    # rows that are not there yet. robust: its failure is logged, the submit stands.
+    transaction.on_commit(lambda: attempt_submitted.send(sender=Attempt, attempt=attempt, submissions=submissions),
+                          robust=True)
+    return submissions
+
+

@@ -1,0 +1,75 @@
+"""Candidates and invitations: who is invited to which track, and the link they receive."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from ..errors import AssessmentError
+from ..models import Candidate, Invitation, Track
+
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O/1/I: codes are read aloud
+
+
+def candidate_create(*, full_name: str, email: str, created_by: AbstractBaseUser | None = None,
+                     notes: str = "") -> Candidate:
+    for _ in range(10):
+        code = "C-" + "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
+        if not Candidate.objects.filter(code=code).exists():
+            break
+    candidate = Candidate(full_name=full_name.strip(), email=email.strip().lower(), code=code, notes=notes,
+                          created_by=created_by)
+    candidate.full_clean()
+    candidate.save()
+    return candidate
+
+
+def invitation_create(*, candidate: Candidate, track: Track, created_by: AbstractBaseUser | None = None,
+                      expires_at: datetime | None = None, window_opens_at: datetime | None = None,
+                      window_closes_at: datetime | None = None, extra_time_minutes: int = 0) -> Invitation:
+    if not track.is_current:
+        raise AssessmentError(
+            f"Track '{track.slug}' v{track.version} has been replaced; invite to the current version."
+        )
+    invitation = Invitation(
+        candidate=candidate, track=track, created_by=created_by, nonce=secrets.token_urlsafe(24),
+        expires_at=expires_at or timezone.now() + timedelta(days=settings.INVITATION_DEFAULT_DAYS),
+        window_opens_at=window_opens_at, window_closes_at=window_closes_at, extra_time_minutes=extra_time_minutes,
+    )
+    invitation.full_clean()
+    invitation.save()
+    return invitation
+
+
+
+@transaction.atomic
+def invitation_issue(*, full_name: str, email: str, track: Track, created_by: AbstractBaseUser | None = None,
+                     expires_in_days: int | None = None, window_opens_at: datetime | None = None,
+                     window_closes_at: datetime | None = None, extra_time_minutes: int = 0) -> Invitation:
+    """A new candidate and their invitation, together or not at all (the staff form's one write)."""
+    candidate = candidate_create(full_name=full_name, email=email, created_by=created_by)
+    expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
+    return invitation_create(candidate=candidate, track=track, created_by=created_by, expires_at=expires_at,
+                             window_opens_at=window_opens_at, window_closes_at=window_closes_at,
+                             extra_time_minutes=extra_time_minutes)
+
+
+def invitation_email_send(*, invitation: Invitation, link: str) -> None:
+    """Email the candidate their link (the caller builds it: only the web layer knows the site's address)."""
+    context = {"invitation": invitation, "candidate": invitation.candidate, "track": invitation.track, "link": link}
+    send_mail(subject=f"Your invitation: {invitation.track.title}",
+              message=render_to_string("assessments/email/invitation.txt", context),
+              from_email=None, recipient_list=[invitation.candidate.email])
+
+
+def invitations_withdraw(*, invitations: list[Invitation], now: datetime | None = None) -> int:
+    """Withdraw links: they stop working at once; an attempt already started stays as it is."""
+    ids = [i.pk for i in invitations]
+    return Invitation.objects.filter(pk__in=ids, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
