@@ -17,7 +17,7 @@ WORDS = ("latency", "streaming", "beam", "encoder", "CTC", "WER", "rollback", "b
 def percentile(values: list[float], q: float) -> float:
     """Linear interpolation between order statistics (numpy's default), q in 0..1.
 
-    The same as graders/harness/benchmarks.percentile, which cannot be imported here: the harness is
+    The same as graders/harness/benchmarks/latency.percentile, which cannot be imported here: the harness is
     self-contained for the sandbox and imports its sibling modules by their bare names.
     """
     ordered = sorted(values)

@@ -47,6 +47,7 @@ def setup_django(db_dir: Path) -> None:
 def overhead(exercise: str, n: int, pool_size: int) -> dict:
     import yaml
 
+    from assessments.content import CodingConfig
     from graders.backends import default_image_tag
     from graders.grading import grade
     from graders.jobs import read_exercise_dir
@@ -54,16 +55,16 @@ def overhead(exercise: str, n: int, pool_size: int) -> dict:
     from sandboxes.local_backend import LocalBackend
 
     folder = ROOT / "exercises" / exercise
-    coding = yaml.safe_load((folder / "question.yaml").read_text())["coding"]
+    coding = CodingConfig.from_json(yaml.safe_load((folder / "question.yaml").read_text())["coding"])
     files = read_exercise_dir(folder)
-    candidate = {coding["entrypoint"]: (folder / "reference" / coding["entrypoint"]).read_bytes()}
+    candidate = {coding.entrypoint: (folder / "reference" / coding.entrypoint).read_bytes()}
     docker = DockerBackend(image=os.environ.get("SANDBOX_IMAGE") or default_image_tag(), pool_size=pool_size)
     local = LocalBackend(isolate_network=False)
 
     def timed(backend) -> float:
         t0 = time.perf_counter()
         result = grade(backend=backend, exercise_files=files, coding=coding, candidate_files=candidate, suite="visible")
-        assert result["verdict"] == "passed", result
+        assert result.verdict == "passed", result
         return time.perf_counter() - t0
 
     timed(docker), timed(local)  # warm caches on both sides
@@ -87,6 +88,7 @@ def burst(exercise: str, n: int, parallel: int, broker: str) -> dict:
     import yaml
     from django.db import connection, transaction
 
+    from assessments.content import CodingConfig
     from assessments.models import Question
     from graders.grading import grade
     from graders.jobs import read_exercise_dir
@@ -96,8 +98,8 @@ def burst(exercise: str, n: int, parallel: int, broker: str) -> dict:
     from webapp.celery import app
 
     folder = ROOT / "exercises" / exercise
-    coding = yaml.safe_load((folder / "question.yaml").read_text())["coding"]
-    source = (folder / "reference" / coding["entrypoint"]).read_text()
+    coding = CodingConfig.from_json(yaml.safe_load((folder / "question.yaml").read_text())["coding"])
+    source = (folder / "reference" / coding.entrypoint).read_text()
 
     # Host baseline: the same harness jobs, same parallelism, no broker, no container.
     files = read_exercise_dir(folder)
@@ -105,10 +107,10 @@ def burst(exercise: str, n: int, parallel: int, broker: str) -> dict:
     t0 = time.perf_counter()
     with ThreadPoolExecutor(parallel) as pool:
         host_results = list(pool.map(lambda _: grade(backend=local, exercise_files=files, coding=coding, suite="hidden",
-                                                     candidate_files={coding["entrypoint"]: source.encode()}),
+                                                     candidate_files={coding.entrypoint: source.encode()}),
                                      range(n)))
     host_s = time.perf_counter() - t0
-    assert all(r["verdict"] == "passed" for r in host_results)
+    assert all(r.verdict == "passed" for r in host_results)
 
     s = connection.settings_dict
     db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{s['NAME']}"
@@ -124,7 +126,7 @@ def burst(exercise: str, n: int, parallel: int, broker: str) -> dict:
         question = Question.objects.get(slug=exercise, is_current=True)
         t0 = time.perf_counter()
         with transaction.atomic():
-            ids = [grading_run_create(question=question, candidate_files={coding["entrypoint"]: source},
+            ids = [grading_run_create(question=question, candidate_files={coding.entrypoint: source},
                                       suite="hidden").pk for _ in range(n)]
         while GradingRun.objects.filter(pk__in=ids, status__in=["queued", "running"]).exists():
             time.sleep(0.2)

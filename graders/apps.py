@@ -10,8 +10,10 @@ class GradersConfig(AppConfig):
 
         from assessments.signals import attempt_submitted
 
-        attempt_submitted.connect(_queue_hidden_grading, weak=False, dispatch_uid="graders.queue_hidden")
+        from .registry import benchmark_registry_check
 
+        benchmark_registry_check()  # a benchmark kind missing a part stops every process, loudly
+        attempt_submitted.connect(_queue_hidden_grading, weak=False, dispatch_uid="graders.queue_hidden")
         worker_ready.connect(_sweep, weak=False)
         worker_process_shutdown.connect(_close_backend, weak=False)
 

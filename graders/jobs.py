@@ -1,7 +1,7 @@
 """Build the file tree a sandbox job needs. Plain Python (no Django): used by the worker and the CLI.
 
 Layout, relative to the job root:
-  harness/              the harness code (graders/harness)
+  harness/              the harness: every file under graders/harness/, nothing hand-listed
   private/job.json      what to run, limits, benchmarks, scoring
   private/tests/<suite> the suite being run, and tests/driver.py if the exercise has one
   private/reference/    the reference solution (hidden runs with benchmarks only)
@@ -16,9 +16,20 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from assessments.content.coding import CodingConfig
+
+from .result import Suite
+
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
-HARNESS_FILES = ("main.py", "harness_api.py", "wire.py", "candidate_runner.py", "benchmarks.py")
-SUITES = ("visible", "hidden")
+_SKIPPED = {"__pycache__", ".pytest_cache"}
+
+
+def harness_files(harness_dir: Path = HARNESS_DIR) -> dict[str, bytes]:
+    """Every file of the harness, keyed by its path under harness/ (caches left out)."""
+    return {f"harness/{p.relative_to(harness_dir).as_posix()}": p.read_bytes()
+            for p in sorted(harness_dir.rglob("*"))
+            if p.is_file() and not p.is_symlink() and p.suffix != ".pyc"
+            and not _SKIPPED & set(p.relative_to(harness_dir).parts)}
 
 
 def file_bytes(value: str | dict) -> bytes:
@@ -29,29 +40,30 @@ def file_bytes(value: str | dict) -> bytes:
 
 
 def read_exercise_dir(folder: Path) -> dict[str, bytes]:
-    skip = {"__pycache__", ".pytest_cache"}
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and not p.is_symlink() and not skip & set(p.relative_to(folder).parts)}
+            if p.is_file() and not p.is_symlink() and not _SKIPPED & set(p.relative_to(folder).parts)}
 
 
-def build_job(*, exercise_files: Mapping[str, bytes], coding: dict, candidate_files: Mapping[str, bytes],
-              suite: str, drop_privileges: bool, output_cap: int = 1024 * 1024) -> dict[str, bytes]:
-    if suite not in SUITES:
-        raise ValueError(f"suite must be one of {SUITES}")
-    resources = coding["resources"]
-    benchmarks = coding.get("benchmarks") or {}
+def build_job(*, exercise_files: Mapping[str, bytes], coding: CodingConfig, candidate_files: Mapping[str, bytes],
+              suite: str, drop_privileges: bool, output_cap: int = 1024 * 1024,
+              harness_dir: Path = HARNESS_DIR) -> dict[str, bytes]:
+    if suite not in Suite.__members__.values():
+        raise ValueError(f"suite must be one of {', '.join(Suite)}")
+    res = coding.resources
+    benchmarks = {k: dict(v) for k, v in coding.benchmarks.items()}
     job = {
-        "suite": suite, "entrypoint": coding["entrypoint"], "wall_seconds": resources["wall_seconds"],
-        "memory_mb": resources["memory_mb"], "cpus": resources["cpus"], "gpu": resources.get("gpu", False),
-        "benchmarks": benchmarks if suite == "hidden" else {}, "scoring": coding.get("scoring") or {},
+        "suite": suite, "entrypoint": coding.entrypoint, "wall_seconds": res.wall_seconds,
+        "memory_mb": res.memory_mb, "cpus": res.cpus, "gpu": res.gpu,
+        "benchmarks": benchmarks if suite == Suite.HIDDEN else {}, "scoring": dict(coding.scoring),
         "drop_privileges": drop_privileges, "output_cap": output_cap,
     }
-    files: dict[str, bytes] = {f"harness/{name}": (HARNESS_DIR / name).read_bytes() for name in HARNESS_FILES}
+    files = harness_files(harness_dir)
     files["private/job.json"] = json.dumps(job, indent=1).encode()
+    hidden = suite == Suite.HIDDEN
     for rel, data in exercise_files.items():
         needed = (rel.startswith(f"tests/{suite}/") or rel == "tests/driver.py"
-                  or (suite == "hidden" and rel.startswith("bench/"))
-                  or (suite == "hidden" and bool(benchmarks) and rel.startswith("reference/")))
+                  or (hidden and rel.startswith("bench/"))
+                  or (hidden and bool(benchmarks) and rel.startswith("reference/")))
         if needed:
             files[f"private/{rel}"] = data
     for name, data in candidate_files.items():

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from functools import cached_property
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+
+from .result import GradingResult, Suite
 
 
 class RunStatus(models.TextChoices):
@@ -16,9 +19,7 @@ class RunStatus(models.TextChoices):
     ERROR = "error", "Error"  # infrastructure failed after retries; not the candidate's fault
 
 
-class Suite(models.TextChoices):
-    VISIBLE = "visible", "Visible tests"
-    HIDDEN = "hidden", "Hidden tests and benchmarks"
+SUITE_CHOICES = [(s.value, s.label) for s in Suite]
 
 
 class GradingRun(models.Model):
@@ -28,7 +29,7 @@ class GradingRun(models.Model):
                                 related_name="grading_runs")
     submission = models.ForeignKey("assessments.Submission", on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="grading_runs")
-    suite = models.CharField(max_length=10, choices=Suite.choices)
+    suite = models.CharField(max_length=10, choices=SUITE_CHOICES)
     candidate_files = models.JSONField(help_text="{file name: text} graded by this run")
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     queue = models.CharField(max_length=40)
@@ -68,3 +69,8 @@ class GradingRun(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in (RunStatus.DONE, RunStatus.ERROR)
+
+    @cached_property
+    def grading_result(self) -> GradingResult | None:
+        """The stored result, typed (graders.result); None until the run is done."""
+        return GradingResult.from_json(self.result) if self.result else None

@@ -11,11 +11,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from assessments.errors import AssessmentError
 from assessments.models import Attempt, Question, Submission
-from assessments.services import submission_automated_score_record
+from assessments.services import attempt_open_check, submission_automated_score_record
+from assessments.tasking import Queue
 
 from .grading import HOST_MARGIN_S
-from .models import GradingRun, RunStatus, Suite
+from .models import GradingRun, RunStatus
+from .result import GradingResult, Suite, Verdict
 
 
 class RunNotAvailable(Exception):
@@ -30,8 +33,9 @@ class RunNotAvailable(Exception):
         self.retry_in = retry_in
 
 
-def queue_for(question: Question) -> str:
-    return "grading-gpu" if (question.coding or {}).get("resources", {}).get("gpu") else "grading-cpu"
+def queue_for(question: Question) -> Queue:
+    """GPU labs go to the GPU workers' queue; everything else to the CPU workers'."""
+    return Queue.GRADING_GPU if question.coding_config.resources.gpu else Queue.GRADING_CPU
 
 
 def grading_run_create(*, question: Question, candidate_files: dict[str, str], suite: str,
@@ -40,10 +44,10 @@ def grading_run_create(*, question: Question, candidate_files: dict[str, str], s
     """Record a run and queue it once the surrounding transaction commits (never before)."""
     if not question.is_coding:
         raise ValueError(f"{question.slug} is not a coding question")
-    if suite not in Suite.values:
+    if suite not in Suite.__members__.values():
         raise ValueError(f"unknown suite {suite!r}")
     run = GradingRun.objects.create(question=question, attempt=attempt, submission=submission, suite=suite,
-                                    candidate_files=candidate_files, queue=queue_for(question),
+                                    candidate_files=candidate_files, queue=str(queue_for(question)),
                                     requested_by=requested_by)
     from .tasks import grade_run
 
@@ -61,8 +65,10 @@ def visible_run_request(*, attempt: Attempt, question: Question, body: str) -> G
     While a run of this question is still queued or running, that run is returned instead of a new
     one, so impatient clicks cannot fill the queue.
     """
-    if attempt.status != "in_progress" or timezone.now() >= attempt.deadline_at:
-        raise RunRefused("The exam is over, so tests can no longer be run.")
+    try:
+        attempt_open_check(attempt=attempt)  # the exam's own deadline rule, save grace included
+    except AssessmentError:
+        raise RunRefused("The exam is over, so tests can no longer be run.") from None
     if len(body) > settings.EXAM_MAX_ANSWER_CHARS:
         raise RunRefused(f"The code is longer than {settings.EXAM_MAX_ANSWER_CHARS} characters.")
     with transaction.atomic():
@@ -75,7 +81,7 @@ def visible_run_request(*, attempt: Attempt, question: Question, body: str) -> G
             raise RunRefused(f"The visible tests of this question have been run {settings.EXAM_MAX_VISIBLE_RUNS} "
                              "times, which is the limit for one exam.")
         return grading_run_create(question=question, attempt=attempt, suite=Suite.VISIBLE,
-                                  candidate_files={question.coding["entrypoint"]: body})
+                                  candidate_files={question.coding_config.entrypoint: body})
 
 
 def grading_run_claim(*, run_id: str, worker: str | None = None, now: datetime | None = None) -> tuple[GradingRun, int]:
@@ -88,7 +94,7 @@ def grading_run_claim(*, run_id: str, worker: str | None = None, now: datetime |
                                   retry_in=(run.lease_expires_at - now).total_seconds() + 1)
         if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
             raise RunNotAvailable(f"run {run_id} is already {run.status}")
-        wall = int(run.question.coding["resources"]["wall_seconds"])
+        wall = run.question.coding_config.resources.wall_seconds
         run.status = RunStatus.RUNNING
         run.deliveries += 1
         run.started_at = now
@@ -112,19 +118,20 @@ def _finish(run_id: str, delivery: int, **fields: Any) -> bool:
         return True
 
 
-def grading_run_store_result(*, run_id: str, delivery: int, result: dict, backend: str, image: str) -> bool:
-    timings = {**(result.get("timings") or {}), "host_s": result.get("host_seconds")}
+def grading_run_store_result(*, run_id: str, delivery: int, result: GradingResult, backend: str,
+                             image: str) -> bool:
+    """Store a finished run's result (only from the delivery that holds the run); hidden runs of a submission
+    also record the submission's automated score, in the same transaction."""
+    timings = {**result.timings, "host_s": result.host_seconds}
     with transaction.atomic():
-        stored = _finish(run_id, delivery, status=RunStatus.DONE, result=result, verdict=result["verdict"],
-                         score=float(result["score"]), backend=backend, image=image, timings=timings)
+        stored = _finish(run_id, delivery, status=RunStatus.DONE, result=result.to_json(), verdict=str(result.verdict),
+                         score=result.score, backend=backend, image=image, timings=timings)
         run = GradingRun.objects.select_related("submission").get(pk=run_id)
         if stored and run.submission_id and run.suite == Suite.HIDDEN:
             # Written back through assessments' own service: assessments never imports graders.
             submission_automated_score_record(
-                submission=run.submission, verdict=result["verdict"], score=float(result["score"]),
-                details={"tests": [{"name": t["name"], "outcome": t["outcome"]} for t in result.get("tests", [])],
-                         "benchmarks": result.get("benchmarks", {})},
-                source=f"grading-run:{run.pk}",
+                submission=run.submission, verdict=str(result.verdict), score=result.score,
+                details=result.summary().to_json(), source=f"grading-run:{run.pk}",
             )
         return stored
 
@@ -137,7 +144,7 @@ def submission_runs_create(*, attempt: Attempt, submissions: list[Submission]) -
         if not question.is_coding or GradingRun.objects.filter(submission=submission, suite=Suite.HIDDEN).exists():
             continue
         runs.append(grading_run_create(question=question, attempt=attempt, submission=submission, suite=Suite.HIDDEN,
-                                       candidate_files={question.coding["entrypoint"]: submission.body}))
+                                       candidate_files={question.coding_config.entrypoint: submission.body}))
     return runs
 
 
@@ -147,4 +154,4 @@ def grading_run_release(*, run_id: str, delivery: int, error: str) -> bool:
 
 
 def grading_run_fail(*, run_id: str, delivery: int, error: str) -> bool:
-    return _finish(run_id, delivery, status=RunStatus.ERROR, error=error[:2000], verdict="sandbox-error")
+    return _finish(run_id, delivery, status=RunStatus.ERROR, error=error[:2000], verdict=str(Verdict.SANDBOX_ERROR))

@@ -1,11 +1,11 @@
-"""Celery tasks: thin, ids only, safe to run twice, retried only on named infrastructure errors."""
+"""Celery tasks: thin, ids only, safe to run twice, retried only on the infrastructure errors the task
+table names (assessments.tasking)."""
 
 from __future__ import annotations
 
 import logging
 
-from celery import shared_task
-
+from assessments.tasking import Queue, task
 from sandboxes.base import SandboxUnavailable
 
 from . import services
@@ -17,8 +17,9 @@ from .models import GradingRun
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="graders.grade_run", bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5,
-             time_limit=20 * 60, soft_time_limit=19 * 60, ignore_result=True)
+@task(name="graders.grade_run", queue=Queue.GRADING_CPU, other_queues=(Queue.GRADING_GPU,),
+      retry_on=(SandboxUnavailable,), time_limit=20 * 60, bind=True, acks_late=True, reject_on_worker_lost=True,
+      max_retries=5, ignore_result=True)
 def grade_run(self, run_id: str) -> str:
     try:
         run, delivery = services.grading_run_claim(run_id=run_id, worker=self.request.hostname)
@@ -37,11 +38,11 @@ def grade_run(self, run_id: str) -> str:
         result = grade(
             backend=backend,
             exercise_files={path: file_bytes(v) for path, v in question.files.files.items()},
-            coding=question.coding,
+            coding=question.coding_config,
             candidate_files={name: text.encode() for name, text in run.candidate_files.items()},
             suite=run.suite, labels={"interview-track.run": str(run.pk)},
         )
-    except SandboxUnavailable as exc:
+    except self.retry_on as exc:
         if self.request.retries >= self.max_retries:
             services.grading_run_fail(run_id=run_id, delivery=delivery, error=f"sandbox unavailable: {exc}")
             return "error"
@@ -50,4 +51,4 @@ def grade_run(self, run_id: str) -> str:
     image = getattr(backend, "image", "") if backend.name == "docker" else ""
     stored = services.grading_run_store_result(run_id=run_id, delivery=delivery, result=result,
                                                backend=backend.name, image=image)
-    return result["verdict"] if stored else "superseded"
+    return str(result.verdict) if stored else "superseded"

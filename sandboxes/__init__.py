@@ -1,4 +1,4 @@
-"""Run files under limits and return a verdict. Plain Python: nothing here imports Django."""
+"""Run files under limits and say how they ended. Plain Python: nothing here imports Django."""
 
 from .detect import BackendChoice, docker_engine_available, resolve_backend
 

@@ -1,4 +1,4 @@
-"""The sandbox interface: run a job (files, command, limits) and return a capped, verdicted result."""
+"""The sandbox interface: run a job (files, command, limits) and return its capped output and how it ended."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import io
 import tarfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 
-class Verdict:
+class Termination(StrEnum):
+    """How the job's process ended. Not a grading verdict: graders.result maps these onto its Verdict."""
+
     OK = "ok"  # ran to the end within its limits (whatever its exit status)
     TIMEOUT = "timeout"
     MEMORY = "memory"
@@ -30,7 +33,7 @@ class Limits:
     disk_mb: int = 256
     pids: int = 256
     nofile: int = 1024
-    output_bytes: int = 2 * 1024 * 1024  # stdout kept; the rest is an output-limit verdict
+    output_bytes: int = 2 * 1024 * 1024  # stdout kept; the rest ends the job (OUTPUT_LIMIT)
     stderr_bytes: int = 64 * 1024
     gpu: bool = False
 
@@ -45,7 +48,7 @@ class Job:
 
 @dataclass
 class Result:
-    verdict: str
+    termination: Termination
     exit_code: int | None
     stdout: bytes
     stderr: bytes

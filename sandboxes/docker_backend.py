@@ -16,7 +16,7 @@ import threading
 import time
 from collections import deque
 
-from .base import Job, Result, SandboxUnavailable, Verdict, substitute, tar_files
+from .base import Job, Result, SandboxUnavailable, Termination, substitute, tar_files
 
 log = logging.getLogger(__name__)
 ROOT = "/sandbox/job"
@@ -270,17 +270,17 @@ class DockerBackend:
         if exit_code is None:
             exit_code = state.get("ExitCode")
         if out.over_cap:
-            verdict = Verdict.OUTPUT_LIMIT
+            termination = Termination.OUTPUT_LIMIT
         elif timed_out:
-            verdict = Verdict.TIMEOUT
+            termination = Termination.TIMEOUT
         elif oom:
-            verdict = Verdict.MEMORY
+            termination = Termination.MEMORY
         elif exit_code in (137, 143):
-            verdict = Verdict.KILLED
+            termination = Termination.KILLED
         else:
-            verdict = Verdict.OK
+            termination = Termination.OK
         timings["run_s"] = wall
-        return Result(verdict=verdict, exit_code=exit_code, stdout=bytes(out.buf), stderr=bytes(err.buf),
+        return Result(termination=termination, exit_code=exit_code, stdout=bytes(out.buf), stderr=bytes(err.buf),
                       wall_seconds=round(wall, 4), backend=self.name, stdout_truncated=out.over_cap,
                       detail=f"image {container.image.tags[0] if container.image.tags else container.image.id}",
                       timings={k: round(v, 4) for k, v in timings.items()})

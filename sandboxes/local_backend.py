@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from .base import Job, Result, Verdict, substitute
+from .base import Job, Result, Termination, substitute
 
 
 @functools.lru_cache(maxsize=1)
@@ -112,14 +112,14 @@ class LocalBackend:
             t.join(timeout=5)
         wall = time.monotonic() - started
         if state["output"]:
-            verdict = Verdict.OUTPUT_LIMIT
+            termination = Termination.OUTPUT_LIMIT
         elif state["timeout"]:
-            verdict = Verdict.TIMEOUT
+            termination = Termination.TIMEOUT
         elif proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-            verdict = Verdict.KILLED
+            termination = Termination.KILLED
         else:
-            verdict = Verdict.OK
-        return Result(verdict=verdict, exit_code=proc.returncode, stdout=bytes(out), stderr=bytes(err),
+            termination = Termination.OK
+        return Result(termination=termination, exit_code=proc.returncode, stdout=bytes(out), stderr=bytes(err),
                       wall_seconds=round(wall, 4), backend=self.name, stdout_truncated=state["output"],
                       cpu_seconds=round(usage.ru_utime + usage.ru_stime, 4),
                       peak_memory_bytes=usage.ru_maxrss * 1024,

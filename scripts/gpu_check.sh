@@ -18,7 +18,7 @@ python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.i
 run() {  # name file [flags]
   local name=$1 file=$2; shift 2
   local t0=$(date +%s.%N)
-  python3 -m graders.harness.local "$ex" "$file" --suite hidden "$@" >"$out/$name.json" 2>"$out/$name.err"
+  python3 -m graders.local_harness "$ex" "$file" --suite hidden "$@" >"$out/$name.json" 2>"$out/$name.err"
   local t1=$(date +%s.%N)
   python3 - "$out/$name.json" "$name" "$t0" "$t1" <<'PY'
 import json, sys

@@ -81,7 +81,10 @@ class Events:
 
 
 @dataclass
-class Limits:
+class ProcessLimits:
+    """Per-process rlimits for a candidate or reference process, inside the sandbox's own limits
+    (sandboxes.base.Limits, enforced on the whole container). Derived from private/job.json."""
+
     memory_bytes: int | None  # None: no RLIMIT_DATA (CUDA reserves vast virtual ranges); cgroup only
     nproc: int = 64
     nofile: int = 256
@@ -104,7 +107,7 @@ class CandidateProcess:
     """One process running candidate_runner.py under limits; restarted after a crash."""
 
     def __init__(self, *, label: str, harness_dir: Path, workdir: Path, libdir: Path, files: dict[str, bytes],
-                 modules: list[str], uid: int | None, limits: Limits, env: dict[str, str], events: Events,
+                 modules: list[str], uid: int | None, limits: ProcessLimits, env: dict[str, str], events: Events,
                  deadline: float):
         self.label, self.harness_dir, self.workdir, self.libdir = label, harness_dir, workdir, libdir
         self.files, self.modules, self.uid, self.limits, self.env = files, modules, uid, limits, env

@@ -21,10 +21,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import contract as c  # noqa: E402
 import harness_api  # noqa: E402
-from harness_api import CandidateProcess, Events, Limits  # noqa: E402
+from harness_api import CandidateProcess, Events, ProcessLimits  # noqa: E402
 
-SCHEMA = 1
 CANDIDATE_UID = 65534
 REFERENCE_UID = 65533
 
@@ -37,17 +37,17 @@ class Collector:
 
     def pytest_runtest_logreport(self, report) -> None:
         name = report.nodeid.split("::", 1)[-1]
-        entry = self.tests.setdefault(name, {"name": name, "outcome": "passed", "message": ""})
+        entry = self.tests.setdefault(name, {"name": name, "outcome": c.TEST_PASSED, "message": ""})
         if report.failed:
-            entry["outcome"] = "failed" if report.when == "call" else "error"
+            entry["outcome"] = c.TEST_FAILED if report.when == "call" else c.TEST_ERROR
             entry["message"] = str(report.longreprtext)[-2000:]
         elif report.skipped and report.when in ("setup", "call"):
-            entry["outcome"] = "skipped"
+            entry["outcome"] = c.TEST_SKIPPED
 
     def pytest_collectreport(self, report) -> None:
         if report.failed:
             name = f"collect:{report.nodeid}"
-            self.tests[name] = {"name": name, "outcome": "error", "message": str(report.longreprtext)[-2000:]}
+            self.tests[name] = {"name": name, "outcome": c.TEST_ERROR, "message": str(report.longreprtext)[-2000:]}
 
 
 def _read_files(folder: Path) -> dict[str, bytes]:
@@ -71,7 +71,7 @@ def run(root: Path) -> dict:
     entry_module = job["entrypoint"].removesuffix(".py")
     drop = bool(job.get("drop_privileges")) and os.getuid() == 0
     deadline = started + float(job["wall_seconds"]) * 0.92
-    limits = Limits(memory_bytes=None if job.get("gpu") else int(job["memory_mb"]) * 1024 * 1024,
+    limits = ProcessLimits(memory_bytes=None if job.get("gpu") else int(job["memory_mb"]) * 1024 * 1024,
                     output_cap=int(job.get("output_cap", 1024 * 1024)))
     events = Events()
 
@@ -97,7 +97,7 @@ def run(root: Path) -> dict:
     for module in modules:
         harness_api.install_proxy(candidate, module, timeout=per_call)
 
-    result: dict = {"schema": SCHEMA, "suite": suite, "tests": [], "benchmarks": {}}
+    result: dict = {"schema": c.SCHEMA, "suite": suite, "tests": [], "benchmarks": {}}
     timings: dict[str, float] = {}
     try:
         import pytest
@@ -144,7 +144,7 @@ def run(root: Path) -> dict:
     result["environment"] = _environment(bool(job.get("gpu")))
     timings["total_s"] = round(time.monotonic() - started, 3)
     result["timings"] = timings
-    result["verdict"], result["score"] = verdict_and_score(result, job.get("scoring") or {"hidden_tests": 1.0})
+    result["verdict"], result["score"] = verdict_and_score(result, job.get("scoring") or {c.HIDDEN_TESTS: 1.0})
     return result
 
 
@@ -162,30 +162,35 @@ def _environment(gpu: bool) -> dict:
 
 
 def verdict_and_score(result: dict, scoring: dict) -> tuple[str, float]:
+    """The run's verdict and score from its tests, benchmarks and events (docs/grading.md, "Verdicts and score").
+
+    Score: the weighted mean of the score parts that `scoring` weights: the share of tests passed
+    (`hidden_tests`) and each benchmark's own score. Visible runs report test progress only.
+    """
     ev = result["events"]
-    tests = [t for t in result["tests"] if t["outcome"] != "skipped"]
+    tests = [t for t in result["tests"] if t["outcome"] != c.TEST_SKIPPED]
     if result.get("harness_error") or ev.get("spawn_errors"):
-        return "sandbox-error", 0.0
-    for key, verdict in (("output_limit", "output-limit"), ("memory", "memory"), ("timeouts", "timeout")):
+        return c.SANDBOX_ERROR, 0.0
+    for key, verdict in (("output_limit", c.OUTPUT_LIMIT), ("memory", c.MEMORY), ("timeouts", c.TIMEOUT)):
         if ev[key]:
             return verdict, 0.0  # hostile or runaway code earns nothing, whatever else passed
     if not tests:
-        return "error", 0.0
+        return c.ERROR, 0.0
     if any(t["name"].startswith("collect:") for t in tests):
-        return "sandbox-error", 0.0  # the exercise's own tests failed to import
-    passed = sum(t["outcome"] == "passed" for t in tests)
-    parts = {"hidden_tests": passed / len(tests)}
+        return c.SANDBOX_ERROR, 0.0  # the exercise's own tests failed to import
+    passed = sum(t["outcome"] == c.TEST_PASSED for t in tests)
+    parts = {c.HIDDEN_TESTS: passed / len(tests)}
     for name, bench in result["benchmarks"].items():
         parts[name] = float(bench.get("score", 0.0))
-    weights = {k: float(v) for k, v in scoring.items() if k in parts or k == "hidden_tests"}
+    weights = {k: float(v) for k, v in scoring.items() if k in parts or k == c.HIDDEN_TESTS}
     if result["suite"] != "hidden":
-        weights = {"hidden_tests": 1.0}  # visible runs report test progress only
+        weights = {c.HIDDEN_TESTS: 1.0}  # visible runs report test progress only
     total = sum(weights.values()) or 1.0
     score = sum(weights[k] * parts.get(k, 0.0) for k in weights) / total
     all_passed = passed == len(tests) and all(b.get("passed") for b in result["benchmarks"].values())
     if ev["crashes"] and passed == 0:
-        return "error", round(score, 4)
-    return ("passed" if all_passed else "failed"), round(score, 4)
+        return c.ERROR, round(score, 4)
+    return (c.PASSED if all_passed else c.FAILED), round(score, 4)
 
 
 def main() -> int:
@@ -196,7 +201,7 @@ def main() -> int:
     try:
         result = run(root)
     except Exception:
-        result = {"schema": SCHEMA, "verdict": "sandbox-error", "score": 0.0, "tests": [], "benchmarks": {},
+        result = {"schema": c.SCHEMA, "verdict": c.SANDBOX_ERROR, "score": 0.0, "tests": [], "benchmarks": {},
                   "harness_error": traceback.format_exc()[-4000:]}
     sys.stdout.flush()
     os.write(out, (json.dumps(result, allow_nan=False, default=str) + "\n").encode())

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import json
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import yaml
 from django.conf import settings
 
+from assessments.content import CodingConfig
 from graders.grading import grade
 from graders.jobs import read_exercise_dir
+from graders.result import Verdict
 from sandboxes import docker_engine_available
 from tests.conftest import IN_CI, require_service
 
@@ -66,12 +69,13 @@ def _jobs(exercise: Path) -> list[tuple[str, Path, str, str]]:
     return jobs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("exercise", CODING, ids=[p.name for p in CODING])
 def test_exercise_hidden_tests_separate_right_from_wrong(exercise: Path, backend):
-    coding = yaml.safe_load((exercise / "question.yaml").read_text())["coding"]
-    if coding["resources"].get("gpu") and not _gpu_available():
+    coding = CodingConfig.from_json(yaml.safe_load((exercise / "question.yaml").read_text())["coding"])
+    if coding.resources.gpu and not _gpu_available():
         # GPU exercises are written to run on either device; without a GPU here, check them on the CPU.
-        coding["resources"]["gpu"] = False
+        coding = replace(coding, resources=replace(coding.resources, gpu=False))
     files = read_exercise_dir(exercise)
     jobs = _jobs(exercise)
     assert sum(1 for j in jobs if j[0].startswith("wrong/")) >= 4
@@ -80,24 +84,25 @@ def test_exercise_hidden_tests_separate_right_from_wrong(exercise: Path, backend
     def run(job):
         label, path, suite, _ = job
         return grade(backend=backend, exercise_files=files, coding=coding, suite=suite,
-                     candidate_files={coding["entrypoint"]: path.read_bytes()})
+                     candidate_files={coding.entrypoint: path.read_bytes()})
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(run, jobs))
     problems = []
     for (label, _, suite, expect), result in zip(jobs, results, strict=True):
-        tests = result["tests"]
-        all_tests_pass = bool(tests) and all(t["outcome"] == "passed" for t in tests)
+        tests = result.tests
+        all_tests_pass = bool(tests) and all(t.passed for t in tests)
         if expect == "passed":
-            ok = result["verdict"] == "passed" and result["score"] == 1.0
+            ok = result.verdict == Verdict.PASSED and result.score == 1.0
         elif expect == "slow":
-            ok = all_tests_pass and result["verdict"] == "failed" and not result["benchmarks"]["latency"]["passed"]
+            ok = all_tests_pass and result.verdict == Verdict.FAILED and not result.benchmarks["latency"].passed
         else:
             # Wrong code fails on its merits: the exercise's own tests ran (no collection errors).
-            ok = (result["verdict"] == "failed" and result["score"] < 1.0
-                  and not any(t["name"].startswith("collect:") for t in tests) and bool(tests))
+            ok = (result.verdict == Verdict.FAILED and result.score < 1.0
+                  and not any(t.name.startswith("collect:") for t in tests) and bool(tests))
         if not ok:
-            brief = {k: result.get(k) for k in ("verdict", "score", "benchmarks", "events", "error", "harness_error")}
-            brief["failing"] = [t["name"] for t in tests if t["outcome"] != "passed"][:10]
+            data = result.to_json()
+            brief = {k: data.get(k) for k in ("verdict", "score", "benchmarks", "events", "error", "harness_error")}
+            brief["failing"] = [t.name for t in result.failing][:10]
             problems.append(f"{label} ({suite}): expected {expect}\n{json.dumps(brief, default=str)[:2500]}")
     assert not problems, "\n\n".join(problems)

@@ -27,6 +27,7 @@ def _final(run_id, timeout=240):
     return wait_for(lambda: (r := GradingRun.objects.get(pk=run_id)).is_final and r, timeout, interval=0.5)
 
 
+@pytest.mark.slow
 def test_submitted_exam_is_graded_for_every_coding_lab(grading_worker):
     """The seed's find-the-bug lab answered with its buggy starter, every other lab with its reference."""
     from assessments.models import AutomatedScore, SectionQuestion, Track

@@ -14,7 +14,9 @@ import uuid
 
 import pytest
 
+from assessments.content import CodingConfig, Resources
 from graders.grading import grade
+from graders.result import GradingResult, Verdict
 from sandboxes import docker_engine_available
 from tests.conftest import require_service
 from tests.workers import wait_for
@@ -29,8 +31,7 @@ def test_negative():
     assert add(-2, 2) == 0
 """
 EXERCISE = {"tests/hidden/test_add.py": TESTS, "tests/visible/test_add.py": TESTS}
-CODING = {"entrypoint": "solution.py", "resources": {"cpus": 1, "memory_mb": 256, "wall_seconds": 10, "gpu": False},
-          "scoring": {"hidden_tests": 1.0}}
+CODING = CodingConfig(entrypoint="solution.py", resources=Resources(cpus=1, memory_mb=256, wall_seconds=10))
 HONEST = "def add(a, b):\n    return a + b\n"
 
 
@@ -220,23 +221,23 @@ def _no_containers_left() -> bool:
     return wait_for(lambda: _sandbox_containers() == [], 10) is not None
 
 
-def _grade(backend, files: dict[str, str]) -> dict:
+def _grade(backend, files: dict[str, str]) -> GradingResult:
     return grade(backend=backend, exercise_files=EXERCISE, coding=CODING, suite="hidden",
                  candidate_files={k: v.encode() for k, v in files.items()},
                  labels={"interview-track.test": RUN_LABEL})
 
 
-def _observations(result: dict) -> str:
-    return "\n".join(t["message"] for t in result["tests"])
+def _observations(result: GradingResult) -> str:
+    return "\n".join(t.message for t in result.tests)
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_submission_gets_no_points_and_leaves_nothing(docker_backend, name):
     code, verdicts = HOSTILE[name]
     result = _grade(docker_backend, {"solution.py": code, **EXTRA_FILES.get(name, {})})
-    assert result["verdict"] in verdicts, json.dumps({k: result.get(k) for k in (
+    assert result.verdict in verdicts, json.dumps({k: result.to_json().get(k) for k in (
         "verdict", "score", "tests", "events", "error", "harness_error")}, default=str)[:3000]
-    assert result["score"] == 0.0
+    assert result.score == 0.0
     assert _no_containers_left(), f"a sandbox container was left behind: {_sandbox_containers()}"
     obs = _observations(result)
     if name == "network_probe":
@@ -247,27 +248,8 @@ def test_hostile_submission_gets_no_points_and_leaves_nothing(docker_backend, na
         assert "'listing': ['/sandbox/job/private/']" in obs  # nothing below it can even be listed
         assert "SECRET" not in obs and "DATABASE_URL" not in obs and "DJANGO" not in obs
     if name == "fake_result":
-        assert result["tests"] and all(t["outcome"] == "failed" for t in result["tests"])
+        assert result.tests and all(t.outcome == "failed" for t in result.tests)
     # The next honest submission grades correctly: nothing above damaged the machinery.
     honest = _grade(docker_backend, {"solution.py": HONEST})
-    assert (honest["verdict"], honest["score"]) == ("passed", 1.0), honest
+    assert (honest.verdict, honest.score) == (Verdict.PASSED, 1.0), honest
     assert _no_containers_left(), f"a sandbox container was left behind: {_sandbox_containers()}"
-
-
-def test_container_isolation_settings(docker_backend):
-    from sandboxes.base import Job, Limits
-
-    config = docker_backend.container_config(Job(files={}, command=["python3", "x"],
-                                                 limits=Limits(memory_mb=512, cpus=1.5, pids=128, gpu=True)))
-    host = config["host_config"]
-    assert host["network_mode"] == "none" and config["network_disabled"] is True
-    assert host["read_only"] is True and host["cap_drop"] == ["ALL"] and host["cap_add"] == ["SETUID", "SETGID"]
-    assert host["security_opt"] == ["no-new-privileges"]
-    assert host["mem_limit"] == host["memswap_limit"] == "512m"
-    assert host["pids_limit"] == 128 and host["nano_cpus"] == 1_500_000_000
-    assert {u["Name"] for u in host["ulimits"]} == {"core", "nofile", "fsize"}
-    assert "size=" in host["tmpfs"]["/sandbox"]
-    assert "docker.sock" not in json.dumps(config, default=str)
-    assert set(config["environment"]) == {"PYTHONDONTWRITEBYTECODE", "HOME", "LANG"}
-    (request,) = host["device_requests"]
-    assert request["Count"] == 1 and request["Capabilities"] == [["gpu"]]

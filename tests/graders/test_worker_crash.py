@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 SLOW_BUT_RIGHT = "import time\n\ndef add(a, b):\n    time.sleep(3)\n    return a + b\n"
 
 
+@pytest.mark.slow
 def test_killed_worker_job_is_retried_and_stored_exactly_once(tmp_path, content_root):
     ok, why = redis_available()
     require_service("Redis", ok, why)

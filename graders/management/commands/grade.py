@@ -4,10 +4,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.content import load_question
+from assessments.content import QuestionSpec, load_competencies, load_question, load_rubric
 from graders.backends import get_backend
 from graders.grading import grade
 from graders.jobs import file_bytes
+from graders.result import Suite, Verdict
 
 
 class Command(BaseCommand):
@@ -21,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, exercise: str, path: str, hidden: bool, json: bool, **options):
         spec = self._load(exercise)
-        entry = spec.coding["entrypoint"]
+        entry = spec.coding.entrypoint
         source = Path(path)
         if source.is_dir():
             files = {p.name: p.read_bytes() for p in sorted(source.iterdir()) if p.is_file() and p.suffix == ".py"}
@@ -32,18 +33,25 @@ class Command(BaseCommand):
         else:
             raise CommandError(f"{source} does not exist")
         backend = get_backend()
+        suite = Suite.HIDDEN if hidden else Suite.VISIBLE
         result = grade(backend=backend, exercise_files={k: file_bytes(v) for k, v in spec.files.items()},
-                       coding=spec.coding, candidate_files=files, suite="hidden" if hidden else "visible")
+                       coding=spec.coding, candidate_files=files, suite=suite)
         if json:
-            self.stdout.write(_json(result))
+            self.stdout.write(_json(result.to_json()))
         else:
-            self._summary(result, backend.name)
-        if result["verdict"] != "passed":
+            self.stdout.write(f"{suite} suite via {backend.name}:")
+            for line in result.summary().lines():
+                self.stdout.write(line)
+            if result.error or result.harness_error:
+                self.stdout.write(f"  error: {result.error or result.harness_error}")
+            if result.candidate_output:
+                self.stdout.write("  candidate output (first lines):")
+                for line in result.candidate_output.splitlines()[:10]:
+                    self.stdout.write(f"    {line}")
+        if result.verdict != Verdict.PASSED:
             raise SystemExit(1)
 
-    def _load(self, slug: str):
-        from assessments.content import load_competencies, load_rubric
-
+    def _load(self, slug: str) -> QuestionSpec:
         exercises, rubrics_dir = Path(settings.CONTENT_EXERCISES_DIR), Path(settings.CONTENT_RUBRICS_DIR)
         folder = exercises / slug
         if not (folder / "question.yaml").is_file():
@@ -57,34 +65,6 @@ class Command(BaseCommand):
         if spec.kind != "coding":
             raise CommandError(f"{slug} is a {spec.kind} question, not a coding exercise")
         return spec
-
-    def _summary(self, result: dict, backend: str) -> None:
-        w = self.stdout.write
-        w(f"{result['suite']} suite via {backend}: {result['verdict'].upper()}  score {result['score']:.3f}")
-        for t in result["tests"]:
-            mark = {"passed": "ok  ", "failed": "FAIL", "error": "ERR ", "skipped": "skip"}[t["outcome"]]
-            w(f"  {mark} {t['name']}")
-        for name, bench in result.get("benchmarks", {}).items():
-            w(f"  benchmark {name}: {'passed' if bench.get('passed') else 'FAILED'} {_json(_brief(bench))}")
-        if result.get("error") or result.get("harness_error"):
-            w(f"  error: {result.get('error') or result.get('harness_error')}")
-        if result.get("candidate_output"):
-            w("  candidate output (first lines):")
-            for line in result["candidate_output"].splitlines()[:10]:
-                w(f"    {line}")
-
-
-def _brief(bench: dict) -> dict:
-    keep = ("ratio", "max_ratio", "outputs_match_reference", "checks", "error")
-    out = {k: bench[k] for k in keep if k in bench}
-    for side in ("candidate", "reference"):
-        if side in bench and isinstance(bench[side], dict):
-            b = bench[side]
-            out[side] = {k: b[k] for k in ("p50_ms", "p95_ms", "n") if k in b} or {
-                "overall_wer": b.get("overall", {}).get("wer"),
-                "slices": {s: v.get("wer") for s, v in b.get("slices", {}).items()},
-                "term_recall": b.get("domain_terms", {}).get("recall")}
-    return out
 
 
 def _json(data) -> str:

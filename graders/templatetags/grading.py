@@ -1,0 +1,15 @@
+"""Template tags that show grading results through graders.result, whatever page they are on."""
+
+from __future__ import annotations
+
+from django import template
+
+from ..result import ResultSummary
+
+register = template.Library()
+
+
+@register.inclusion_tag("graders/_automated.html")
+def automated_result(auto) -> dict:
+    """A submission's automated grade (an AutomatedScore): verdict, tests and each benchmark's own partial."""
+    return {"auto": auto, "summary": ResultSummary.from_json(auto.details, verdict=auto.verdict, score=auto.score)}
