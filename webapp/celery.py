@@ -1,8 +1,10 @@
-"""The Celery app. Tasks are thin and take ids only; see graders.tasks."""
+"""The Celery app. Tasks are thin, take ids only and are declared in the task table (assessments.tasking)."""
 
 import os
 
 from celery import Celery
+
+from assessments.tasking import Queue, task
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webapp.settings")
 
@@ -11,7 +13,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="webapp.ping", ignore_result=False, time_limit=30)
+@task(name="webapp.ping", queue=Queue.DEFAULT, time_limit=30, ignore_result=False)
 def ping(value: str = "pong") -> dict:
     """Round trip through the broker; used by health checks and the worker test."""
     import socket

@@ -5,14 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from assessments.models import Track
+from assessments import selectors
 
 
 class InvitationForm(forms.Form):
     full_name = forms.CharField(max_length=200, label="Candidate's full name")
     email = forms.EmailField(label="Candidate's email")
-    track = forms.ModelChoiceField(queryset=Track.objects.filter(is_current=True).order_by("title"),
-                                   empty_label=None)
+    track = forms.ModelChoiceField(queryset=selectors.track_list_current(), empty_label=None)
     expires_in_days = forms.IntegerField(min_value=1, max_value=90, initial=14, label="Link valid for (days)")
     window_opens_at = forms.DateTimeField(required=False, label="Earliest start (optional)",
                                           widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))

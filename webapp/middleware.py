@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import Http404
+
+from assessments.errors import NotFound
 
 
 class ContentSecurityPolicyMiddleware:
@@ -16,3 +19,18 @@ class ContentSecurityPolicyMiddleware:
         if settings.CONTENT_SECURITY_POLICY and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
         return response
+
+
+class NotFoundMiddleware:
+    """A domain NotFound (no such object, or not one this user may see) is a 404, from any view."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotFound):
+            raise Http404(str(exception)) from exception
+        return None

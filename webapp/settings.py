@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "webapp.middleware.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "webapp.urls"
@@ -195,6 +196,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Every task's queue comes from the task table (assessments/tasking.py), through this router.
+CELERY_TASK_ROUTES = ["assessments.tasking.route"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
@@ -214,8 +217,6 @@ LOGGING = {
 SANDBOX_IMAGE = os.environ.get("SANDBOX_IMAGE", "")
 SANDBOX_GPU_IMAGE = os.environ.get("SANDBOX_GPU_IMAGE", "")
 SANDBOX_DOCKER_RUNTIME = os.environ.get("SANDBOX_DOCKER_RUNTIME", "")  # e.g. "runsc" for gVisor
-# Celery routes grading tasks by the exercise's resources: GPU work only reaches GPU workers.
-CELERY_TASK_ROUTES = {"graders.grade_run": {"queue": "grading-cpu"}}
 if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
     # How long an unacknowledged task waits before redelivery after a worker dies (Redis).
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))

@@ -151,9 +151,21 @@ def test_coding_page_has_starter_code_visible_tests_and_no_hidden_ones(client, i
     q = next(q for q in _questions(track, "coding") if q.slug == "softmax-cross-entropy-bug")
     html = client.get(_url("exam-question", invitation, slug=q.slug)).content.decode()
     assert "data-code" in html and "Run visible tests" in html
-    starter = q.starter_files[q.coding["entrypoint"]]
+    starter = q.starter_files[q.coding_config.entrypoint]
     assert starter.splitlines()[0][:30].replace('"', "&quot;") in html
     assert "tests/visible/" in html and "tests/hidden/" not in html
+
+
+def test_the_question_page_never_loads_the_hidden_tests(client, invitation, track, started):
+    """The visible tests are public copies on the question row: the page reads nothing from QuestionFiles."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    q = next(q for q in _questions(track, "coding") if q.slug == "softmax-cross-entropy-bug")
+    with CaptureQueriesContext(connection) as ctx:
+        html = client.get(_url("exam-question", invitation, slug=q.slug)).content.decode()
+    assert "tests/visible/" in html
+    assert not [c["sql"] for c in ctx.captured_queries if "questionfiles" in c["sql"].lower()]
 
 
 def test_autosave_counts_revisions_and_refuses_a_stale_one(client, invitation, track, started):
@@ -395,6 +407,9 @@ def test_hiring_manager_creates_an_invitation_and_gets_the_link(client, track, m
     html = resp.content.decode()
     assert "/exam/" in html and "Nia New" in html
     assert len(mailoutbox) == 1 and "/exam/" in mailoutbox[0].body and mailoutbox[0].to == ["nia@example.com"]
+    mail = mailoutbox[0]
+    assert mail.subject == f"Your invitation: {track.title}" and mail.body.startswith("Hello Nia New,")
+    assert "&quot;" not in mail.body and f'"{track.title}"' in mail.body  # plain text, not HTML-escaped
     listing = client.get(reverse("invitation-list")).content.decode()
     assert "Nia New" in listing and "not started" in listing
 

@@ -8,7 +8,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from assessments import roles, services
+from assessments import access, roles, services
 from assessments.models import (
     DimensionScore,
     IntegrityEvent,
@@ -238,7 +238,7 @@ def test_panel_assigns_interviewers_by_scope(client, world):
                        {"interviewer": world["stranger"].pk, "scope": f"section-{section.pk}"}, follow=True)
     assert "is assigned" in resp.content.decode()
     live = section.items.first().question
-    assert services.assigned_question_ids(attempt=world["attempt"], interviewer=world["stranger"]) == {live.pk}
+    assert access.assigned_question_ids(attempt=world["attempt"], interviewer=world["stranger"]) == {live.pk}
     bad = client.post(reverse("attempt-panel", args=[world["attempt"].pk]),
                       {"interviewer": world["manager"].pk, "scope": "all"}, follow=True)
     assert "Pick an interviewer" in bad.content.decode()

@@ -70,16 +70,16 @@ def test_unknown_slugs_are_404(client, interviewer, synced_content):
 
 
 def test_local_sandbox_is_flagged_as_development_only(client, interviewer, settings, synced_content):
-    from webapp import context_processors
+    from graders.selectors import sandbox_choice
 
     settings.SANDBOX_BACKEND = "local"
-    context_processors._sandbox_choice.cache_clear()
+    sandbox_choice.cache_clear()
     try:
         client.force_login(interviewer)
         body = client.get(reverse("home")).content.decode()
         assert 'data-testid="sandbox-banner"' in body and "not an\n    isolation boundary" in body
     finally:
-        context_processors._sandbox_choice.cache_clear()
+        sandbox_choice.cache_clear()
 
 
 def test_markdown_is_sanitised():

@@ -6,5 +6,6 @@ register = template.Library()
 
 
 @register.filter(name="markdown")
-def markdown_filter(text: str):
-    return render_markdown(text)
+def markdown_filter(text: str, shift_headings: int = 0):
+    """Sanitised Markdown; `|markdown:1` moves headings down a level (under the page's own h1)."""
+    return render_markdown(text, shift_headings=int(shift_headings or 0))

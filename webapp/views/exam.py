@@ -7,8 +7,10 @@ post, so written answers work without JavaScript.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,13 +23,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import selectors, services
-from assessments.models import Attempt, AttemptStatus, Invitation, Question
+from assessments.models import AttemptStatus
 from graders import selectors as run_selectors
-from graders.models import GradingRun
-from graders.services import RunRefused, visible_run_request
+from graders import services as run_services
 
-from . import ratelimit
-from .markdown import render_markdown
+from .. import ratelimit
+
+if TYPE_CHECKING:
+    from assessments.models import Attempt, Invitation
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -55,7 +58,7 @@ def with_invitation(view):
             return response
         try:
             invitation = selectors.invitation_from_token(token=token)
-        except selectors.InvalidInvitationToken:
+        except services.NotFound:
             ratelimit.hit("invite", ip, window_s=window)
             if _wants_json(request):
                 return JsonResponse({"code": "invalid_link", "error": "This invitation link is not valid."},
@@ -106,12 +109,10 @@ def landing(request: HttpRequest, invitation: Invitation, token: str) -> HttpRes
         if attempt.status == AttemptStatus.SUBMITTED:
             return redirect("exam-done", token=token)
         return redirect("exam-resume", token=token)
-    refusal = services.invitation_state(invitation=invitation)
-    track = selectors.track_get(slug=invitation.track.slug, version=invitation.track.version)
-    sections = [s for s in track.sections.all() if any(i.question.kind != "live" for i in s.items.all())]
-    context = {"invitation": invitation, "track": track, "sections": sections, "refusal": refusal,
-               "minutes": track.timed_minutes() + invitation.extra_time_minutes, "token": token}
-    return render(request, "exam/landing.html", context, status=410 if refusal else 200)
+    page = selectors.exam_landing_get(invitation=invitation)
+    context = {"invitation": invitation, "track": page.track, "sections": page.sections, "refusal": page.refusal,
+               "minutes": page.minutes, "token": token}
+    return render(request, "exam/landing.html", context, status=410 if page.refusal else 200)
 
 
 @require_POST
@@ -133,21 +134,13 @@ def resume(request: HttpRequest, invitation: Invitation, token: str, attempt: At
     """Where the link leads once started: the first unanswered question (or the first one)."""
     if attempt.status == AttemptStatus.SUBMITTED:
         return redirect("exam-done", token=token)
-    items = [item for _, items in selectors.exam_outline(attempt=attempt) for item in items]
-    if not items:
+    target = selectors.exam_progress_get(attempt=attempt).first_unanswered
+    if target is None:
         return redirect("exam-submit", token=token)
-    target = next((i for i in items if not i.answered), items[0])
     return redirect("exam-question", token=token, slug=target.question.slug)
 
 
 # --- the exam page -----------------------------------------------------------------------------
-
-
-def _question_or_404(attempt: Attempt, slug: str) -> Question:
-    try:
-        return selectors.exam_question(attempt=attempt, slug=slug)
-    except Question.DoesNotExist:
-        raise Http404("No such question in this exam") from None
 
 
 @never_cache
@@ -156,36 +149,18 @@ def _question_or_404(attempt: Attempt, slug: str) -> Question:
 def question(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt, slug: str) -> HttpResponse:
     if attempt.status == AttemptStatus.SUBMITTED:
         return redirect("exam-done", token=token)
-    current = _question_or_404(attempt, slug)
-    outline = selectors.exam_outline(attempt=attempt)
-    flat = [item for _, items in outline for item in items]
-    index = next(i for i, item in enumerate(flat) if item.question.pk == current.pk)
-    response = selectors.exam_response(attempt=attempt, question=current)
-    body = response.body if response else ""
-    if current.is_coding and response is None:
-        body = current.starter_files.get(current.coding["entrypoint"], "")
+    page = selectors.exam_question_get(attempt=attempt, slug=slug)
+    run = None
+    if page.question.is_coding:
+        run = run_selectors.attempt_visible_run_for_page(attempt=attempt, question=page.question,
+                                                         run_id=request.GET.get("run"))
     context = {
-        "token": token, "attempt": attempt, "track": attempt.track, "outline": outline, "item": flat[index],
-        "question": current, "prompt_html": render_markdown(current.prompt_md, shift_headings=1),
-        "body": body, "revision": response.revision if response else 0,
-        "saved_at": response.updated_at if response else None,
-        "previous": flat[index - 1] if index > 0 else None,
-        "next": flat[index + 1] if index + 1 < len(flat) else None,
-        "count": len(flat), "answered": sum(1 for i in flat if i.answered), "clock": _clock(attempt),
+        "token": token, "attempt": attempt, "track": attempt.track, "outline": page.progress.outline,
+        "item": page.item, "question": page.question, "body": page.body, "revision": page.revision,
+        "saved_at": page.saved_at, "previous": page.previous, "next": page.next, "count": page.progress.count,
+        "answered": page.progress.answered, "clock": _clock(attempt), "visible_tests": page.visible_tests,
+        "run": run,
     }
-    if current.is_coding:
-        files = current.files.files if hasattr(current, "files") else {}
-        context["visible_tests"] = [(name, text) for name, text in sorted(files.items())
-                                    if name.startswith("tests/visible/") and name.endswith(".py")
-                                    and isinstance(text, str)]
-        run_id = request.GET.get("run")
-        run = None
-        if run_id:
-            try:
-                run = run_selectors.attempt_visible_run(attempt=attempt, run_id=run_id)
-            except GradingRun.DoesNotExist:
-                run = None
-        context["run"] = run or run_selectors.attempt_latest_visible_run(attempt=attempt, question_id=current.pk)
     return render(request, "exam/question.html", context)
 
 
@@ -194,7 +169,7 @@ def question(request: HttpRequest, invitation: Invitation, token: str, attempt: 
 def answer_save(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt,
                 slug: str) -> HttpResponse:
     """Autosave (fetch, JSON) and the no-JavaScript Save button (form post, redirect)."""
-    current = _question_or_404(attempt, slug)
+    current = selectors.exam_question(attempt=attempt, slug=slug)
     as_json = _wants_json(request)
     back = reverse("exam-question", kwargs={"token": token, "slug": slug})
     body = request.POST.get("body", "").replace("\r\n", "\n")
@@ -241,14 +216,14 @@ def _save_error(request: HttpRequest, as_json: bool, back: str, status: int, cod
 @require_POST
 @with_attempt
 def run_visible(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt, slug: str) -> HttpResponse:
-    current = _question_or_404(attempt, slug)
+    current = selectors.exam_question(attempt=attempt, slug=slug)
     if not current.is_coding:
         raise Http404("Only coding questions have tests")
     back = reverse("exam-question", kwargs={"token": token, "slug": slug})
     try:
-        run = visible_run_request(attempt=attempt, question=current,
-                                  body=request.POST.get("body", "").replace("\r\n", "\n"))
-    except RunRefused as exc:
+        run = run_services.visible_run_request(attempt=attempt, question=current,
+                                               body=request.POST.get("body", "").replace("\r\n", "\n"))
+    except run_services.RunRefused as exc:
         if request.htmx:
             return render(request, "exam/question.html#run-refused", {"message": str(exc)})
         messages.error(request, str(exc))
@@ -263,10 +238,7 @@ def run_visible(request: HttpRequest, invitation: Invitation, token: str, attemp
 @with_attempt
 def run_status(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt,
                run_id: str) -> HttpResponse:
-    try:
-        run = run_selectors.attempt_visible_run(attempt=attempt, run_id=run_id)
-    except GradingRun.DoesNotExist:
-        raise Http404("No such run") from None
+    run = run_selectors.attempt_visible_run(attempt=attempt, run_id=run_id)
     response = render(request, "exam/question.html#run-result", {"run": run, "token": token})
     if run.is_final:
         response.status_code = 286  # htmx stops polling on 286
@@ -280,8 +252,6 @@ def run_status(request: HttpRequest, invitation: Invitation, token: str, attempt
 @with_attempt
 def signals(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt) -> HttpResponse:
     """Focus and paste signals, batched by the page (sendBeacon). Recorded, never blocking."""
-    import json
-
     raw = request.body if request.content_type == "application/json" else request.POST.get("events", "[]")
     try:
         events = json.loads(raw or "[]")
@@ -289,24 +259,16 @@ def signals(request: HttpRequest, invitation: Invitation, token: str, attempt: A
         return JsonResponse({"code": "bad_request", "error": "events must be a JSON list"}, status=400)
     if not isinstance(events, list):
         return JsonResponse({"code": "bad_request", "error": "events must be a JSON list"}, status=400)
-    recorded = 0
-    for event in events[:50]:
+    batch = []
+    for event in events:
         if not isinstance(event, dict):
             continue
-        question = None
-        if isinstance(event.get("question"), str):
-            try:
-                question = selectors.exam_question(attempt=attempt, slug=event["question"])
-            except Question.DoesNotExist:
-                question = None
         client_at = parse_datetime(event["at"]) if isinstance(event.get("at"), str) else None
-        chars = event.get("chars") if isinstance(event.get("chars"), int) else None
-        try:
-            if services.integrity_event_record(attempt=attempt, kind=str(event.get("kind")), question=question,
-                                               chars=chars, client_at=_aware(client_at)):
-                recorded += 1
-        except services.AssessmentError:
-            continue
+        batch.append(services.IntegritySignal(
+            kind=str(event.get("kind")), client_at=_aware(client_at),
+            question_slug=event["question"] if isinstance(event.get("question"), str) else None,
+            chars=event["chars"] if isinstance(event.get("chars"), int) else None))
+    recorded = services.integrity_signals_record(attempt=attempt, signals=batch)
     return JsonResponse({"recorded": recorded})
 
 
@@ -328,11 +290,10 @@ def submit(request: HttpRequest, invitation: Invitation, token: str, attempt: At
     if request.method == "POST":
         services.attempt_submit(attempt=attempt)
         return redirect("exam-done", token=token)
-    outline = selectors.exam_outline(attempt=attempt)
-    flat = [item for _, items in outline for item in items]
+    progress = selectors.exam_progress_get(attempt=attempt)
     return render(request, "exam/submit.html", {
-        "token": token, "attempt": attempt, "track": attempt.track, "outline": outline, "count": len(flat),
-        "answered": sum(1 for i in flat if i.answered), "clock": _clock(attempt)})
+        "token": token, "attempt": attempt, "track": attempt.track, "outline": progress.outline,
+        "count": progress.count, "answered": progress.answered, "clock": _clock(attempt)})
 
 
 @never_cache
