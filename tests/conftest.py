@@ -15,6 +15,37 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "artifacts"))
 
 
+def pytest_addoption(parser):
+    parser.addoption("--full", action="store_true",
+                     help="also run the tests marked slow (over ~10 s each); CI=true implies it")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The everyday run leaves slow tests out, and says so (pytest_unconfigure); --full and CI run all.
+
+    Only a whole-suite run does: naming a file or a test runs it, slow or not.
+    """
+    whole_suite = config.args_source == pytest.Config.ArgsSource.TESTPATHS
+    if config.getoption("--full") or IN_CI or not whole_suite or config.getoption("-m"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+        config.stash[_SLOW_LEFT_OUT] = len(slow)
+
+
+def pytest_unconfigure(config):
+    left_out = config.stash.get(_SLOW_LEFT_OUT, 0)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if left_out and reporter is not None:
+        reporter.write_line(f"{left_out} slow test(s) left out (over ~10 s each): `./dev test --full` runs every "
+                            "test, as CI does.", yellow=True, bold=True)
+
+
+_SLOW_LEFT_OUT = pytest.StashKey[int]()
+
+
 def require_service(name: str, available: bool, why: str) -> None:
     """Skip locally when a real service is missing; fail under CI, where .ci/run must provide it."""
     if available:

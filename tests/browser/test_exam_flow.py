@@ -107,6 +107,7 @@ def test_candidate_types_reloads_goes_offline_and_submits(chromium, app_server, 
     context.close()
 
 
+@pytest.mark.slow
 def test_deadline_passes_and_the_exam_submits_itself(chromium, app_server, invitation, settings, artifacts_dir):
     settings.EXAM_SAVE_GRACE_SECONDS = 1
     page = chromium.new_page(viewport={"width": 390, "height": 844})  # a narrow window, phone-sized
@@ -133,6 +134,7 @@ def test_deadline_passes_and_the_exam_submits_itself(chromium, app_server, invit
 
 
 
+@pytest.mark.slow
 def test_run_visible_tests_on_the_find_the_bug_lab(chromium, app_server, invitation, grading_worker, artifacts_dir):
     from django.conf import settings as dj
 
