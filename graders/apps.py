@@ -25,18 +25,10 @@ def _queue_hidden_grading(sender, attempt, submissions, **kwargs) -> None:
 
 
 def _sweep(**kwargs) -> None:
-    """Containers a crashed worker left behind: older than the longest job plus its grace."""
-    import logging
+    """At worker start: this deployment's containers a crashed worker left behind (graders.sweep)."""
+    from .sweep import sandbox_containers_sweep_now_and_then
 
-    from .backends import get_backend
-
-    backend = get_backend()
-    if backend.name == "docker":
-        from sandboxes.docker_backend import sweep_leftovers
-
-        removed = sweep_leftovers(backend.client, older_than_s=30 * 60)
-        if removed:
-            logging.getLogger(__name__).warning("removed %d leftover sandbox container(s)", removed)
+    sandbox_containers_sweep_now_and_then(every_s=0)
 
 
 def _close_backend(**kwargs) -> None:

@@ -7,17 +7,30 @@ import hashlib
 from pathlib import Path
 
 from django.conf import settings
+from django.db import connection
 
 from sandboxes import resolve_backend
 from sandboxes.base import Backend
 
 SANDBOX_DIR = Path(settings.BASE_DIR) / "docker" / "sandbox"
+DEPLOYMENT_LABEL = "interview-track.deployment"
+RUN_LABEL = "interview-track.run"
+DELIVERY_LABEL = "interview-track.delivery"
 
 
 def default_image_tag() -> str:
     """The tag docker/sandbox/build.sh gives the CPU image: a hash of its definition."""
     digest = hashlib.sha256((SANDBOX_DIR / "build.sh").read_bytes() + (SANDBOX_DIR / "requirements.txt").read_bytes())
     return f"interview-track-sandbox:cpu-{digest.hexdigest()[:12]}"
+
+
+def deployment_id() -> str:
+    """Which deployment a sandbox container belongs to, so a sweep takes only its own on a shared engine:
+    GRADING_DEPLOYMENT_ID, else a hash of the database it records runs in (one database, one deployment)."""
+    if settings.GRADING_DEPLOYMENT_ID:
+        return settings.GRADING_DEPLOYMENT_ID
+    db = connection.settings_dict
+    return hashlib.sha256(f"{db['ENGINE']}|{db.get('HOST')}|{db.get('PORT')}|{db['NAME']}".encode()).hexdigest()[:16]
 
 
 @functools.lru_cache(maxsize=1)
@@ -29,7 +42,8 @@ def get_backend() -> Backend:
         return DockerBackend(image=settings.SANDBOX_IMAGE or default_image_tag(),
                              gpu_image=settings.SANDBOX_GPU_IMAGE or None,
                              runtime=settings.SANDBOX_DOCKER_RUNTIME or None,
-                             pool_size=settings.SANDBOX_POOL_SIZE, async_remove=settings.SANDBOX_ASYNC_REMOVE)
+                             pool_size=settings.SANDBOX_POOL_SIZE, async_remove=settings.SANDBOX_ASYNC_REMOVE,
+                             labels={DEPLOYMENT_LABEL: deployment_id()})
     from sandboxes.local_backend import LocalBackend
 
     return LocalBackend()

@@ -46,6 +46,10 @@ class GradingRun(models.Model):
     error = models.TextField(blank=True)
     timings = models.JSONField(default=dict, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    # The hand-off to the broker: when it last took the run's message and how often. A run the broker lost
+    # (a restart without persistence, a publish that failed) is published again by the reconciler.
+    published_at = models.DateTimeField(null=True, blank=True)
+    publishes = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import functools
 import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils import timezone
 
 from assessments.errors import NotFound
 from assessments.models import Attempt, Question
@@ -43,3 +46,48 @@ def sandbox_choice() -> BackendChoice:
     """Which sandbox backend grading uses here, and why. Resolved once per process: pinging the engine
     on every page would cost a round trip each."""
     return resolve_backend(settings.SANDBOX_BACKEND, timeout=1.0)
+
+
+@dataclass(frozen=True)
+class RunPhases:
+    """When a run went through each phase: what staff read to tell "slow" from "stuck"."""
+
+    run: GradingRun
+    queued: datetime
+    published: datetime | None
+    started: datetime | None
+    sandbox_up: datetime | None
+    tests_done: datetime | None
+    stored: datetime | None
+    overdue: bool
+
+    @property
+    def phases(self) -> list[tuple[str, datetime | None]]:
+        return [("queued", self.queued), ("published", self.published), ("started", self.started),
+                ("sandbox up", self.sandbox_up), ("tests done", self.tests_done), ("stored", self.stored)]
+
+
+def run_phases(run: GradingRun, *, now: datetime | None = None) -> RunPhases:
+    """Phase timestamps of a run. Sandbox-up and tests-done come from the durations the sandbox and the harness
+    measured, counted from the claim (exact to the host's clock, not to the millisecond)."""
+    now = now or timezone.now()
+    sandbox_up = tests_done = None
+    result = run.grading_result
+    if result is not None and run.started_at:
+        start_s = float((result.sandbox.get("timings") or {}).get("start_s") or 0.0)
+        sandbox_up = run.started_at + timedelta(seconds=start_s)
+        if "tests_s" in result.timings:
+            tests_done = sandbox_up + timedelta(seconds=float(result.timings["tests_s"]))
+    overdue = not run.is_final and now - run.created_at > timedelta(seconds=settings.GRADING_OVERDUE_S)
+    return RunPhases(run=run, queued=run.created_at, published=run.published_at, started=run.started_at,
+                     sandbox_up=sandbox_up, tests_done=tests_done, stored=run.finished_at, overdue=overdue)
+
+
+def attempt_hidden_runs(*, attempt: Attempt) -> dict[int, list[RunPhases]]:
+    """Every hidden run of an attempt by question id, newest first, with its phases (the report's grading table)."""
+    out: dict[int, list[RunPhases]] = {}
+    now = timezone.now()
+    for run in (GradingRun.objects.filter(attempt=attempt, suite=Suite.HIDDEN).select_related("question")
+                .order_by("-created_at")):
+        out.setdefault(run.question_id, []).append(run_phases(run, now=now))
+    return out

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import socket
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from assessments.errors import AssessmentError
@@ -19,6 +22,8 @@ from assessments.tasking import Queue
 from .grading import HOST_MARGIN_S
 from .models import GradingRun, RunStatus
 from .result import GradingResult, Suite, Verdict
+
+log = logging.getLogger(__name__)
 
 
 class RunNotAvailable(Exception):
@@ -49,10 +54,24 @@ def grading_run_create(*, question: Question, candidate_files: dict[str, str], s
     run = GradingRun.objects.create(question=question, attempt=attempt, submission=submission, suite=suite,
                                     candidate_files=candidate_files, queue=str(queue_for(question)),
                                     requested_by=requested_by)
+    # robust: a broker that is down must not turn committed work into an error page; the run stays queued
+    # and unpublished, and the reconciler hands it over once the broker answers again.
+    transaction.on_commit(lambda: grading_run_publish(run_id=str(run.pk), queue=run.queue), robust=True)
+    return run
+
+
+def grading_run_publish(*, run_id: str, queue: str, now: datetime | None = None) -> bool:
+    """Hand a run's id to the broker. False (logged) when the broker cannot take it: nothing is lost, the run
+    is still queued in the database and grading_runs_reconcile publishes it again."""
     from .tasks import grade_run
 
-    transaction.on_commit(lambda: grade_run.apply_async(args=[str(run.pk)], queue=run.queue))
-    return run
+    try:
+        grade_run.apply_async(args=[run_id], queue=queue, retry_policy=settings.GRADING_PUBLISH_RETRY_POLICY)
+    except Exception as exc:  # kombu, redis and socket errors alike: the broker did not take it
+        log.warning("could not publish grading run %s to %s (the reconciler will): %s", run_id, queue, exc)
+        return False
+    GradingRun.objects.filter(pk=run_id).update(published_at=now or timezone.now(), publishes=F("publishes") + 1)
+    return True
 
 
 class RunRefused(Exception):
@@ -155,3 +174,68 @@ def grading_run_release(*, run_id: str, delivery: int, error: str) -> bool:
 
 def grading_run_fail(*, run_id: str, delivery: int, error: str) -> bool:
     return _finish(run_id, delivery, status=RunStatus.ERROR, error=error[:2000], verdict=str(Verdict.SANDBOX_ERROR))
+
+
+# --- repair: nothing is lost whatever fails ------------------------------------------------------------
+
+
+@dataclass
+class Reconciled:
+    unpublished: int = 0      # queued runs whose publish failed (broker down at commit)
+    lost: int = 0             # queued runs the broker no longer holds (restarted without persistence)
+    abandoned: int = 0        # running runs whose lease ran out (their worker died)
+    missing: int = 0          # hidden runs created for submissions that had none (the submit's hand-off failed)
+
+    def __bool__(self) -> bool:
+        return bool(self.unpublished or self.lost or self.abandoned or self.missing)
+
+
+def grading_runs_reconcile(*, queue_lengths: dict[str, int | None], now: datetime | None = None,
+                           limit: int = 500) -> Reconciled:
+    """Publish again every run that nothing will deliver, and create hidden runs a submit failed to hand over.
+
+    Safe to repeat and to race with workers: a claim is fenced (one delivery holds a run, a stale one writes
+    nothing), so a run published twice is still graded and stored once. `queue_lengths` is what the broker
+    holds per queue (None: unknown). A queued run is re-published when it was never published, when its queue
+    is empty although it was published a while ago (the broker lost it), or, whatever the broker says, once
+    its last publish is older than a backoff that doubles with each publish.
+    """
+    now = now or timezone.now()
+    out = Reconciled()
+    settle = timedelta(seconds=settings.GRADING_PUBLISH_SETTLE_S)
+    queued = GradingRun.objects.filter(status=RunStatus.QUEUED)
+    for run in queued.filter(published_at__isnull=True, created_at__lt=now - settle).order_by("created_at")[:limit]:
+        out.unpublished += grading_run_publish(run_id=str(run.pk), queue=run.queue, now=now)
+    for run in queued.filter(published_at__lt=now - settle).order_by("published_at")[:limit]:
+        if queue_lengths.get(run.queue) == 0 or run.published_at < now - _backoff(run):
+            out.lost += grading_run_publish(run_id=str(run.pk), queue=run.queue, now=now)
+    running = GradingRun.objects.filter(status=RunStatus.RUNNING, lease_expires_at__lt=now)
+    for run in running.order_by("lease_expires_at")[:limit]:
+        # Once per lease that ran out (a dead worker's run), then with the same backoff as a queued run.
+        published = run.published_at
+        if published is None or published < run.lease_expires_at or published < now - _backoff(run):
+            out.abandoned += grading_run_publish(run_id=str(run.pk), queue=run.queue, now=now)
+    out.missing = len(_hidden_runs_missing(limit=limit))
+    return out
+
+
+def _backoff(run: GradingRun) -> timedelta:
+    return timedelta(seconds=settings.GRADING_REQUEUE_AFTER_S * 2 ** min(max(run.publishes - 1, 0), 6))
+
+
+def _hidden_runs_missing(*, limit: int) -> list[GradingRun]:
+    orphans = (Submission.objects.filter(question__kind="coding", attempt__status="submitted")
+               .exclude(grading_runs__suite=Suite.HIDDEN).select_related("attempt", "question")
+               .order_by("created_at")[:limit])
+    runs = []
+    for submission in orphans:
+        runs += submission_runs_create(attempt=submission.attempt, submissions=[submission])
+    return runs
+
+
+def grading_run_regrade(*, run: GradingRun, requested_by: AbstractBaseUser | None = None) -> GradingRun:
+    """Grade the same files again as a new run (an admin's repair); a hidden run's result replaces the
+    submission's automated score when it is stored. The old run stays on record."""
+    with transaction.atomic():
+        return grading_run_create(question=run.question, candidate_files=run.candidate_files, suite=run.suite,
+                                  attempt=run.attempt, submission=run.submission, requested_by=requested_by)

@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 
 from .base import Job, Result, SandboxUnavailable, Termination, substitute, tar_files
 
@@ -49,10 +50,12 @@ class DockerBackend:
 
     def __init__(self, *, image: str, gpu_image: str | None = None, client=None, user: str = "0:0",
                  cap_add: tuple[str, ...] = ("SETUID", "SETGID"), runtime: str | None = None, pool_size: int = 0,
-                 async_remove: bool = False):
+                 async_remove: bool = False, labels: dict[str, str] | None = None):
         import docker
 
         self._docker = docker
+        # On every container, pooled ones included: e.g. the deployment, so a sweep takes only its own.
+        self.labels = dict(labels or {})
         self.image, self.gpu_image = image, gpu_image or image
         self.client = client or docker.from_env(timeout=30)
         self.user, self.cap_add, self.runtime = user, list(cap_add), runtime
@@ -102,7 +105,7 @@ class DockerBackend:
             "environment": {"PYTHONDONTWRITEBYTECODE": "1", "HOME": "/sandbox", "LANG": "C.UTF-8"},
             "stdin_open": True,  # with detach=False the SDK also sets StdinOnce: EOF after our tar
             "network_disabled": True,
-            "labels": {LABEL: "1", **dict(job.labels)},
+            "labels": {LABEL: "1", **self.labels, **dict(job.labels)},
             "host_config": host,
         }
 
@@ -310,6 +313,37 @@ class _CappedStream:
 
     def join(self) -> None:
         self._thread.join(timeout=10)
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    id: str
+    status: str                 # created, running, exited, dead, ...
+    labels: dict[str, str]
+    age_s: float
+
+
+def containers_labelled(client, labels: dict[str, str]) -> list[ContainerInfo]:
+    """The sandbox containers on this engine carrying every one of `labels` (running or not)."""
+    import datetime
+
+    now = datetime.datetime.now(datetime.UTC)
+    wanted = [LABEL, *(f"{k}={v}" for k, v in labels.items())]
+    out = []
+    for container in client.containers.list(all=True, filters={"label": wanted}):
+        created = datetime.datetime.fromisoformat(container.attrs["Created"][:26].rstrip("Z") + "+00:00")
+        out.append(ContainerInfo(id=container.id, status=container.status, labels=dict(container.labels),
+                                 age_s=(now - created).total_seconds()))
+    return out
+
+
+def container_remove(client, container_id: str) -> bool:
+    """Kill and remove one container; False when it was already gone or the engine refused."""
+    try:
+        client.api.remove_container(container_id, force=True)
+    except Exception:  # noqa: BLE001 - gone already, or removal in progress: the next sweep looks again
+        return False
+    return True
 
 
 def sweep_leftovers(client=None, older_than_s: float = 3600) -> int:

@@ -1,11 +1,18 @@
-"""A fixed-window counter in the cache: enough to stop guessing invitation tokens."""
+"""A fixed-window counter in the cache: enough to stop guessing invitation tokens.
+
+The limiter must never be why a candidate cannot take their exam: when its store (the cache, Redis in
+production) cannot be reached, it lets the request through and logs it.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 
 from django.core.cache import cache
 from django.http import HttpRequest
+
+log = logging.getLogger(__name__)
 
 
 def client_address(request: HttpRequest) -> str:
@@ -19,15 +26,23 @@ def _key(bucket: str, ident: str, window_s: int) -> str:
 
 
 def is_limited(bucket: str, ident: str, *, limit: int, window_s: int) -> bool:
-    return (cache.get(_key(bucket, ident, window_s)) or 0) >= limit
+    try:
+        return (cache.get(_key(bucket, ident, window_s)) or 0) >= limit
+    except Exception as exc:  # noqa: BLE001 - the cache backend's own errors (redis, memcached) vary
+        log.warning("rate limiter store unreachable, letting %s/%s through: %s", bucket, ident, exc)
+        return False
 
 
 def hit(bucket: str, ident: str, *, window_s: int) -> int:
     key = _key(bucket, ident, window_s)
-    if cache.add(key, 1, timeout=window_s + 5):
-        return 1
     try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window_s + 5)
-        return 1
+        if cache.add(key, 1, timeout=window_s + 5):
+            return 1
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=window_s + 5)
+            return 1
+    except Exception as exc:  # noqa: BLE001 - see is_limited
+        log.warning("rate limiter store unreachable, not counting %s/%s: %s", bucket, ident, exc)
+        return 0

@@ -102,6 +102,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+# A connection kept between requests is checked before reuse: after a database restart, the next request
+# opens a new one instead of failing on the dead one.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the web process and the worker read while the other writes.
@@ -187,7 +190,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Fail fast when the broker is unreachable: the run stays queued in the database and is published later.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 1200, "socket_connect_timeout": 3, "socket_timeout": 10}
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -218,8 +222,10 @@ SANDBOX_IMAGE = os.environ.get("SANDBOX_IMAGE", "")
 SANDBOX_GPU_IMAGE = os.environ.get("SANDBOX_GPU_IMAGE", "")
 SANDBOX_DOCKER_RUNTIME = os.environ.get("SANDBOX_DOCKER_RUNTIME", "")  # e.g. "runsc" for gVisor
 if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
-    # How long an unacknowledged task waits before redelivery after a worker dies (Redis).
-    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
+    # How long an unacknowledged task waits before redelivery after a worker dies (Redis): near the longest job
+    # (grade_run's 20-minute limit). A dead worker's runs do not wait for it: their lease runs out first and the
+    # reconciler publishes them again.
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "1200"))
 # Pre-started sandbox containers per worker process (each used once), and container removal off
 # the result's critical path: both hide Docker latency (bench/grading.py measures them).
 SANDBOX_POOL_SIZE = int(os.environ.get("SANDBOX_POOL_SIZE", "0"))
@@ -227,6 +233,21 @@ SANDBOX_ASYNC_REMOVE = env_bool("SANDBOX_ASYNC_REMOVE", False)
 # A running grading job's lease: its wall time, the host margin, and this grace. A run whose
 # worker died is taken over by another delivery once the lease has run out.
 GRADING_LEASE_GRACE_S = int(os.environ.get("GRADING_LEASE_GRACE_S", "60"))
+# The hand-off to the broker. A publish tries once more at most (a request must not hang on a dead broker);
+# the reconciler (every GRADING_RECONCILE_S) publishes again what the broker does not hold: runs never
+# published after GRADING_PUBLISH_SETTLE_S, runs of an empty queue, and any run whose last publish is older
+# than GRADING_REQUEUE_AFTER_S, doubling with each publish. Claims are fenced, so a duplicate grades nothing twice.
+GRADING_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1}
+GRADING_RECONCILE_S = int(os.environ.get("GRADING_RECONCILE_S", "30"))
+GRADING_PUBLISH_SETTLE_S = int(os.environ.get("GRADING_PUBLISH_SETTLE_S", "10"))
+GRADING_REQUEUE_AFTER_S = int(os.environ.get("GRADING_REQUEUE_AFTER_S", "600"))
+# A worker whose job finished but whose database is away keeps the result and retries storing it this long.
+GRADING_STORE_PATIENCE_S = int(os.environ.get("GRADING_STORE_PATIENCE_S", "180"))
+# Labels this deployment's sandbox containers, so a sweep never touches another's on a shared engine
+# (default: a hash of the database the runs are recorded in).
+GRADING_DEPLOYMENT_ID = os.environ.get("GRADING_DEPLOYMENT_ID", "")
+# A grading still not stored this long after the attempt was submitted is flagged "overdue" on staff pages.
+GRADING_OVERDUE_S = int(os.environ.get("GRADING_OVERDUE_S", "900"))
 
 # --- the candidate's exam ------------------------------------------------------------------
 # A save that left the browser just before the deadline may land a moment after it: accept it
@@ -242,6 +263,7 @@ EXAM_MAX_VISIBLE_RUNS = int(os.environ.get("EXAM_MAX_VISIBLE_RUNS", "60"))
 EXAM_ATTEMPT_SWEEP_S = int(os.environ.get("EXAM_ATTEMPT_SWEEP_S", "30"))
 CELERY_BEAT_SCHEDULE = {
     "close-attempts-past-deadline": {"task": "assessments.attempts_close_due", "schedule": EXAM_ATTEMPT_SWEEP_S},
+    "reconcile-grading-runs": {"task": "graders.reconcile_runs", "schedule": GRADING_RECONCILE_S},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -249,8 +271,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # process), process memory by default.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("CACHE_URL"):
+    # Short timeouts: an unreachable cache must cost a request a second at most (the limiter then lets it by).
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                         "LOCATION": os.environ["CACHE_URL"]}
+                         "LOCATION": os.environ["CACHE_URL"],
+                         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
 
 # Content-Security-Policy: no inline script or style anywhere; htmx, CodeMirror and our own
 # code are files under /static/.

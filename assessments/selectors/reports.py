@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from .. import access, reporting
 from ..access import User
@@ -20,6 +23,7 @@ from ..models import (
     AutomatedScore,
     DimensionScore,
     IntegrityEvent,
+    QuestionKind,
     RubricLevel,
     Scorecard,
     ScorecardStatus,
@@ -45,14 +49,19 @@ class Inputs:
     assigned: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # attempt -> interviewer ids
     integrity: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     largest_paste: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    coding: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # track id -> auto-graded qids
 
 
 def load_inputs(attempts: list[Attempt], *, with_scores: bool = False) -> Inputs:
     ids = [a.pk for a in attempts]
     track_ids = {a.track_id for a in attempts}
     out = Inputs()
-    weights = {(sq.section.track_id, sq.question_id): sq.weight
-               for sq in SectionQuestion.objects.filter(section__track_id__in=track_ids).select_related("section")}
+    weights = {}
+    for track_id, qid, weight, kind in (SectionQuestion.objects.filter(section__track_id__in=track_ids)
+                                        .values_list("section__track_id", "question_id", "weight", "question__kind")):
+        weights[(track_id, qid)] = weight
+        if kind == QuestionKind.CODING:
+            out.coding[track_id].add(qid)
     track_of = {a.pk: a.track_id for a in attempts}
     bounds: dict[int, tuple[int, int]] = {}
     for level in RubricLevel.objects.filter(rubric__questions__placements__section__track_id__in=track_ids).distinct():
@@ -140,6 +149,11 @@ def summarise(attempt: Attempt, inputs: Inputs, *, user: User, bootstrap_n: int 
         if signals.get("paste"):
             parts.append(f"{signals['paste']} paste(s), largest {inputs.largest_paste.get(attempt.pk, 0)} chars")
         flags.append("Integrity signals: " + ", ".join(parts))
+    ungraded = len(inputs.coding.get(attempt.track_id, set()) - set(inputs.auto_rows.get(attempt.pk, {})))
+    if ungraded:
+        overdue = attempt.submitted_at and timezone.now() - attempt.submitted_at > timedelta(
+            seconds=settings.GRADING_OVERDUE_S)
+        flags.append(f"Automated grading {'overdue' if overdue else 'pending'} for {ungraded} lab(s)")
     if missing:
         flags.append(f"{missing} assigned scorecard(s) missing")
     if not ratings:

@@ -50,13 +50,15 @@ def test_a_run_is_queued_only_once_its_transaction_commits(question, django_capt
     sent = []
     from graders.tasks import grade_run
 
-    monkeypatch.setattr(grade_run, "apply_async", lambda args, queue: sent.append((args, queue)))
+    monkeypatch.setattr(grade_run, "apply_async", lambda args, queue, **kw: sent.append((args, queue)))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         run = services.grading_run_create(question=question, candidate_files={"solution.py": "x"}, suite="hidden")
     assert sent == [] and len(callbacks) == 1  # nothing leaves before the commit
     callbacks[0]()
     assert sent == [([str(run.pk)], "grading-cpu")]
     assert (run.status, run.queue, run.deliveries) == (RunStatus.QUEUED, Queue.GRADING_CPU, 0)
+    run.refresh_from_db()
+    assert run.published_at is not None and run.publishes == 1
 
 
 def test_gpu_labs_go_to_the_gpu_queue(question):
@@ -180,3 +182,117 @@ def test_visible_runs_one_at_a_time_and_within_the_exams_time(attempt, question,
     attempt.save(update_fields=["deadline_at"])
     with pytest.raises(services.RunRefused, match="exam is over"):
         services.visible_run_request(attempt=attempt, question=question, body="x")
+
+
+# --- the hand-off to the broker and its repair ------------------------------------------------------
+
+
+class FakeBroker:
+    """Stands in for Celery's publish: records what is sent, or refuses like a broker that is down."""
+
+    def __init__(self):
+        self.sent: list[str] = []
+        self.down = False
+
+    def apply_async(self, args, queue, **kwargs):
+        if self.down:
+            raise ConnectionRefusedError(111, "Connection refused")
+        self.sent.append(args[0])
+
+
+@pytest.fixture
+def broker(monkeypatch) -> FakeBroker:
+    from graders.tasks import grade_run
+
+    fake = FakeBroker()
+    monkeypatch.setattr(grade_run, "apply_async", fake.apply_async)
+    return fake
+
+
+def _age(run: GradingRun, **fields) -> None:
+    GradingRun.objects.filter(pk=run.pk).update(**fields)
+    run.refresh_from_db()
+
+
+def test_a_publish_the_broker_refuses_is_not_an_error_and_the_reconciler_sends_it(
+        question, broker, django_capture_on_commit_callbacks, caplog):
+    broker.down = True
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_create(question=question, candidate_files={"solution.py": "x"}, suite="hidden")
+    run.refresh_from_db()
+    assert (run.status, run.published_at, broker.sent) == (RunStatus.QUEUED, None, [])
+    assert "could not publish" in caplog.text
+    broker.down = False
+    assert not services.grading_runs_reconcile(queue_lengths={})  # too fresh: the commit's publish may be on its way
+    _age(run, created_at=timezone.now() - timedelta(seconds=60))
+    assert services.grading_runs_reconcile(queue_lengths={}).unpublished == 1
+    run.refresh_from_db()
+    assert broker.sent == [str(run.pk)] and run.publishes == 1
+
+
+def test_runs_the_broker_lost_are_published_again_and_waiting_ones_are_left_alone(
+        question, broker, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.grading_run_create(question=question, candidate_files={"solution.py": "x"}, suite="hidden")
+    _age(run, published_at=timezone.now() - timedelta(seconds=60))
+    broker.sent.clear()
+    # Still in its queue (a busy hiring event): nothing to do.
+    assert not services.grading_runs_reconcile(queue_lengths={"grading-cpu": 40})
+    # Unknown queue contents (the broker cannot say): nothing either, until its backoff has passed.
+    assert not services.grading_runs_reconcile(queue_lengths={"grading-cpu": None})
+    # The queue is empty although the run was published a minute ago: the broker lost it (a restart).
+    assert services.grading_runs_reconcile(queue_lengths={"grading-cpu": 0}).lost == 1
+    assert broker.sent == [str(run.pk)]
+    run.refresh_from_db()
+    # Whatever the broker says, a publish older than the backoff (600 s, doubling with each publish: the run
+    # was published twice) is sent again.
+    assert run.publishes == 2
+    _age(run, published_at=timezone.now() - timedelta(seconds=1100))
+    assert not services.grading_runs_reconcile(queue_lengths={"grading-cpu": 40})
+    _age(run, published_at=timezone.now() - timedelta(seconds=1201))
+    assert services.grading_runs_reconcile(queue_lengths={"grading-cpu": 40}).lost == 1
+
+
+def test_a_dead_workers_run_is_published_once_its_lease_runs_out(question, broker,
+                                                                 django_capture_on_commit_callbacks):
+    run, _ = _create(question, django_capture_on_commit_callbacks)
+    broker.sent.clear()
+    services.grading_run_claim(run_id=str(run.pk), worker="w1")
+    assert not services.grading_runs_reconcile(queue_lengths={})  # its worker is alive as far as we know
+    _age(run, lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert services.grading_runs_reconcile(queue_lengths={}).abandoned == 1
+    assert not services.grading_runs_reconcile(queue_lengths={})  # once per lease, not every sweep
+    assert broker.sent == [str(run.pk)]
+    _, delivery = services.grading_run_claim(run_id=str(run.pk), worker="w2")  # the take-over
+    assert delivery == 2
+
+
+def test_hidden_runs_a_submit_failed_to_hand_over_are_created(attempt, question, broker, monkeypatch,
+                                                              django_capture_on_commit_callbacks):
+    def broken(**kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(services, "submission_runs_create", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_submit(attempt=attempt)
+    assert not GradingRun.objects.exists()
+    monkeypatch.undo()
+    from graders.tasks import grade_run
+
+    monkeypatch.setattr(grade_run, "apply_async", broker.apply_async)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.grading_runs_reconcile(queue_lengths={}).missing == 1
+        assert services.grading_runs_reconcile(queue_lengths={}).missing == 0
+    run = GradingRun.objects.get()
+    assert (run.suite, run.submission.attempt_id) == ("hidden", attempt.pk) and broker.sent == [str(run.pk)]
+
+
+def test_regrade_is_a_new_run_of_the_same_files(attempt, question, broker, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt_submit(attempt=attempt)
+    old = GradingRun.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        new = services.grading_run_regrade(run=old)
+    assert new.pk != old.pk and (new.submission, new.candidate_files, new.suite) == (
+        old.submission, old.candidate_files, old.suite)
+    assert broker.sent == [str(old.pk), str(new.pk)]

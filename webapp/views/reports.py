@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods
 
 from assessments import access, reporting, selectors, services
+from graders import selectors as run_selectors
 
 from .. import charts
 
@@ -56,6 +57,9 @@ def panel(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 def _report_context(request: HttpRequest, attempt: Attempt) -> dict:
     data = selectors.attempt_report_get(attempt=attempt, user=request.user)
+    runs = run_selectors.attempt_hidden_runs(attempt=attempt)
+    for q in data.questions:
+        q["runs"] = runs.get(q["question"].pk, [])
     s = data.summary
     dim_rows = [(f"{d.question[:28]} · {d.dimension}", d.mean_normalised, None, None,
                  [reporting.normalise(v, d.lo, d.hi) for v in d.levels.values()])
