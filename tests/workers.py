@@ -35,12 +35,16 @@ def database_url_for_tests() -> str:
 
 
 def start_worker(log: Path, *, queues: str = "default", env: dict[str, str] | None = None,
-                 pool: str = "solo", concurrency: int = 1) -> subprocess.Popen:
+                 pool: str = "solo", concurrency: int = 1, beat: bool = False,
+                 name: str | None = None) -> subprocess.Popen:
+    """A worker in its own process group (so a test can kill it whole); `beat` embeds the scheduler (-B)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
     base.update({"DJANGO_SETTINGS_MODULE": "webapp.settings_test", **(env or {})})
+    extra = ["-B", "-s", str(log.with_suffix(".beat"))] if beat else []
+    extra += ["-n", name] if name else []
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", queues, "--pool", pool,
-         "--concurrency", str(concurrency), "--without-gossip", "--without-mingle", "-l", "INFO"],
+         "--concurrency", str(concurrency), "--without-gossip", "--without-mingle", "-l", "INFO", *extra],
         cwd=ROOT, env=base, stdout=log.open("a"), stderr=subprocess.STDOUT, start_new_session=True,
     )
 
