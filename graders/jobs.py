@@ -3,7 +3,7 @@
 Layout, relative to the job root:
   harness/              the harness: every file under graders/harness/, nothing hand-listed
   private/job.json      what to run, limits, benchmarks, scoring
-  private/tests/<suite> the suite being run, and tests/driver.py if the exercise has one
+  private/tests/<suite> the suite being run (a hidden run's tests/hidden/driver.py with it), and tests/driver.py
   private/reference/    the reference solution (hidden runs with benchmarks only)
   private/bench/        benchmark data (hidden runs only)
   private/candidate/    the submitted files

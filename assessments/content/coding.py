@@ -6,6 +6,7 @@ CodingConfig (Question.coding_config), never by string key.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -99,6 +100,7 @@ def validate_coding(r: Reader, raw: Any, folder: Path, files: Mapping[str, Any])
     for suite in ("visible", "hidden"):
         if not any(re.fullmatch(rf"tests/{suite}/test_[^/]+\.py", n) for n in files):
             r.error("coding", f"tests/{suite}/ needs at least one test_*.py file")
+    _validate_drivers(r, files)
     for kind, minimum in (("wrong", MIN_WRONG_VARIANTS), ("right", MIN_RIGHT_VARIANTS)):
         count = sum(1 for n in files if re.fullmatch(rf"variants/{kind}/[^/]+\.py", n))
         if count < minimum:
@@ -125,3 +127,37 @@ def _validate_scoring(r: Reader, raw: Any, benchmarks: Mapping[str, Any]) -> dic
     if scoring and not any(w > 0 for w in scoring.values()):
         r.error("coding.scoring", "needs at least one weight above 0")
     return scoring
+
+
+def _imported_from(module: str, sources: list[str]) -> set[str]:
+    """Names the test files take from `module`: `from module import a, b` and `module.a` after `import module`."""
+    names: set[str] = set()
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue  # a broken test file fails in its own run, with pytest's message
+        imported_whole = False
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == module:
+                names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.Import) and any(alias.name == module for alias in node.names):
+                imported_whole = True
+        if imported_whole:
+            names |= {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                      and isinstance(node.value, ast.Name) and node.value.id == module}
+    return names
+
+
+def _validate_drivers(r: Reader, files: Mapping[str, Any]) -> None:
+    """tests/driver.py runs in the candidate process of visible runs too, where candidate code can read it: it
+    must not hold helpers only the hidden tests use (they belong in tests/hidden/driver.py, `hidden_driver`)."""
+    if not isinstance(files.get("tests/driver.py"), str):
+        return
+    suites = {suite: [text for name, text in files.items() if isinstance(text, str)
+                      and re.fullmatch(rf"tests/{suite}/test_[^/]+\.py", name)] for suite in ("visible", "hidden")}
+    hidden_only = _imported_from("driver", suites["hidden"]) - _imported_from("driver", suites["visible"])
+    if hidden_only:
+        r.error("coding", f"tests/driver.py gives the hidden tests {', '.join(sorted(hidden_only))}, which no visible "
+                          "test uses: candidate code can read this file in visible runs. Move hidden-only helpers to "
+                          "tests/hidden/driver.py and import them from hidden_driver")

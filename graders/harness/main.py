@@ -80,12 +80,17 @@ def run(root: Path) -> dict:
         folder.mkdir(exist_ok=True)
         os.chmod(folder, mode)
     os.chmod(private, 0o700)
-    driver = private / "tests" / "driver.py"
+    # Drivers run in the candidate process, so candidate code can read them: tests/driver.py (module `driver`)
+    # goes to both suites, tests/hidden/driver.py (module `hidden_driver`) to hidden runs only.
     modules = [entry_module]
-    if driver.is_file():
-        shutil.copyfile(driver, lib / "driver.py")
-        os.chmod(lib / "driver.py", 0o644)
-        modules.append("driver")
+    drivers = {"driver": private / "tests" / "driver.py"}
+    if suite == "hidden":
+        drivers["hidden_driver"] = private / "tests" / "hidden" / "driver.py"
+    for module, path in drivers.items():
+        if path.is_file():
+            shutil.copyfile(path, lib / f"{module}.py")
+            os.chmod(lib / f"{module}.py", 0o644)
+            modules.append(module)
 
     per_call = max(5.0, float(job["wall_seconds"]) * 0.5)
     candidate = CandidateProcess(

@@ -88,6 +88,11 @@ CASES = [
      _edit(C, "  scoring:", "  benchmarks:\n    latency: {callable: add, inputs: 'bench/in.py:make', max_ratio: 2}"
               "\n  scoring:"),
      C, "coding.benchmarks.latency.inputs", "bench/in.py does not exist"),
+    ("shared driver with a hidden-only helper",
+     lambda root: (_write("exercises/add-two/tests/driver.py", "def secret(a):\n    return a\n")(root),
+                   _write("exercises/add-two/tests/hidden/test_secret.py",
+                          "from driver import secret\n\ndef test_s():\n    assert secret(1) == 1\n")(root)),
+     C, "coding", "gives the hidden tests secret, which no visible test uses"),
     ("binary outside bench", _write("exercises/add-two/starter/blob.bin", b"\xff\xfe\x00"),
      "exercises/add-two/starter/blob.bin", None, "binary data belongs under bench/ or tests/"),
     ("rubric missing descriptor", _edit(R, "      2: Deep.\n", ""), R, "dimensions[0].descriptors.2",

@@ -18,7 +18,3 @@ def pooled(hidden, lengths):
         "shape": list(out.shape) if isinstance(out, torch.Tensor) else None,
         "inputs_unchanged": bool(torch.equal(before[1], n) and torch.equal(before[0].nan_to_num(), h.nan_to_num())),
     }
-
-
-def device_name():
-    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"

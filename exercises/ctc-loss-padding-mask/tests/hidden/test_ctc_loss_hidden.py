@@ -1,7 +1,7 @@
 """Hidden tests for batch_ctc_loss.
 
 These run in the harness; batch_ctc_loss runs in the candidate process and tensors cross by value.
-Gradient and no-mutation checks go through tests/driver.py, which runs backward beside the
+Gradient and no-mutation checks go through tests/hidden/driver.py, which runs backward beside the
 candidate's code and reports plain values. Every expected value is computed HERE.
 """
 
@@ -12,7 +12,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from driver import loss_and_grad
+from hidden_driver import loss_and_grad
 from solution import batch_ctc_loss
 
 PAD = -1
@@ -117,7 +117,7 @@ def test_junk_in_padding_frames_does_not_change_loss():
 
 def test_gradient_is_zero_on_padding_frames_and_correct_on_valid_frames():
     lp, tg, il, tl = _make_batch(30, 4, 24, 6, 5)
-    out = loss_and_grad(lp, tg, il, tl)  # backward runs in the candidate process (tests/driver.py)
+    out = loss_and_grad(lp, tg, il, tl)  # backward runs in the candidate process (tests/hidden/driver.py)
     assert out["requires_grad"], "the loss is not differentiable with respect to log_probs"
     assert out["backward_error"] is None, f"loss.backward() failed: {out['backward_error']}"
     grad = out["grad"]
@@ -192,7 +192,7 @@ def test_unalignable_utterance_gives_inf():
 
 def test_does_not_mutate_inputs():
     lp, tg, il, tl = _make_batch(100, 4, 20, 6, 5, blank=2)
-    # The call and backward run in the candidate process (tests/driver.py), which sends back every
+    # The call and backward run in the candidate process (tests/hidden/driver.py), which sends back every
     # input as it looks afterwards; they are compared with this process's untouched originals.
     out = loss_and_grad(lp, tg, il, tl, blank=2)
     after = out["inputs_after"]

@@ -12,7 +12,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from driver import overfit_one_batch, step_report
+from driver import step_report
+from hidden_driver import overfit_one_batch
 
 
 def make_mlp(D, C, seed, dtype=torch.float32):
