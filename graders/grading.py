@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 from assessments.content.coding import CodingConfig
 from sandboxes.base import Backend, Job, Limits, Termination
 
-from .jobs import build_job
+from .jobs import HARNESS_DIR, build_job
 from .result import TERMINATION_VERDICTS, GradingResult, InvalidResult, Verdict
 
 # The sandbox's wall limit sits this far above the exercise's, so the harness reports first.
@@ -25,11 +26,12 @@ def sandbox_limits(coding: CodingConfig) -> Limits:
 
 
 def grade(*, backend: Backend, exercise_files: Mapping[str, bytes], coding: CodingConfig,
-          candidate_files: Mapping[str, bytes], suite: str, labels: Mapping[str, str] | None = None) -> GradingResult:
+          candidate_files: Mapping[str, bytes], suite: str, labels: Mapping[str, str] | None = None,
+          harness_dir: Path = HARNESS_DIR) -> GradingResult:
     """Run the harness in the backend; always returns a result with a verdict and a score."""
     t0 = time.monotonic()
     files = build_job(exercise_files=exercise_files, coding=coding, candidate_files=candidate_files, suite=suite,
-                      drop_privileges=backend.is_isolated)
+                      drop_privileges=backend.is_isolated, harness_dir=harness_dir)
     job = Job(files=files, command=["python3", "-I", "{root}/harness/main.py", "{root}"],
               limits=sandbox_limits(coding), labels=dict(labels or {}))
     outcome = backend.run(job)

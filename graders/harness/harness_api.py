@@ -103,6 +103,42 @@ def _cgroup_oom_kills() -> int:
     return 0
 
 
+def _processes() -> list[tuple[int, int, int, int]]:
+    """(pid, real uid, parent pid, process group) of every process in this pid namespace."""
+    out = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = Path(f"/proc/{entry.name}/status").read_text()
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+        except OSError:
+            continue  # gone meanwhile
+        uid = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("Uid:")), -1)
+        fields = stat.rsplit(")", 1)[1].split()
+        out.append((int(entry.name), uid, int(fields[1]), int(fields[2])))
+    return out
+
+
+def _state(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def _cpu_ticks(pid: int) -> int:
+    """utime + stime of one process, in clock ticks (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 class CandidateProcess:
     """One process running candidate_runner.py under limits; restarted after a crash."""
 
@@ -201,6 +237,67 @@ class CandidateProcess:
             os.killpg(proc.pid, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=10)
+
+    # -- freezing: nothing of the candidate runs while something else is timed ---------------------
+    def members(self) -> list[int]:
+        """Every live process of the candidate: all of its uid when it has its own (setsid cannot escape
+        that), else its process group and every descendant of its process (development, same uid)."""
+        if self.proc is None:
+            return []
+        if self.uid is not None and os.getuid() == 0:
+            return [pid for pid, uid, _, _ in _processes() if uid == self.uid]
+        procs = {pid: (ppid, pgid) for pid, _, ppid, pgid in _processes()}
+        out = []
+        for pid in procs:
+            node, seen = pid, set()
+            while node and node not in seen:
+                if node == self.proc.pid or procs.get(node, (0, 0))[1] == self.proc.pid:
+                    out.append(pid)
+                    break
+                seen.add(node)
+                node = procs.get(node, (0, 0))[0]
+        return out
+
+    def _signal(self, sig: int, pids: list[int]) -> None:
+        if self.uid is not None and os.getuid() == 0:
+            # The harness holds no CAP_KILL: a helper that becomes the candidate's uid sends the signal.
+            helper = os.fork()
+            if helper == 0:
+                try:
+                    os.setgid(self.uid)
+                    os.setuid(self.uid)
+                    for pid in pids:
+                        with contextlib.suppress(OSError):
+                            os.kill(pid, sig)
+                finally:
+                    os._exit(0)
+            os.waitpid(helper, 0)
+            return
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, sig)
+
+    def freeze(self) -> bool:
+        """SIGSTOP every process of the candidate, checked from the harness's side (a process forked meanwhile,
+        or one that fought the helper, is caught on the next pass). False if some would not stop."""
+        for _ in range(5):
+            running = [pid for pid in self.members() if _state(pid) not in (None, "T", "t", "Z", "X")]
+            if not running:
+                return True
+            self._signal(signal.SIGSTOP, running)
+            time.sleep(0.001)
+        return not [pid for pid in self.members() if _state(pid) not in (None, "T", "t", "Z", "X")]
+
+    def thaw(self) -> None:
+        self._signal(signal.SIGCONT, self.members())
+
+    def cpu_ticks(self, *, others: bool = False) -> int:
+        """CPU time (clock ticks) of the candidate's server process, or with `others` of every other process."""
+        if self.proc is None:
+            return 0
+        if not others:
+            return _cpu_ticks(self.proc.pid)
+        return sum(_cpu_ticks(pid) for pid in self.members() if pid != self.proc.pid)
 
     def close(self) -> None:
         self.kill()
