@@ -18,8 +18,9 @@ from celery import shared_task
 
 class Queue(StrEnum):
     DEFAULT = "default"
-    GRADING_CPU = "grading-cpu"
-    GRADING_GPU = "grading-gpu"  # consumed only by workers on hosts with a GPU
+    GRADING_CPU = "grading-cpu"          # hidden grading of submitted attempts
+    GRADING_VISIBLE = "grading-visible"  # candidates' "Run visible tests": apart, so they never hold hidden grading up
+    GRADING_GPU = "grading-gpu"          # every run of a GPU lab; consumed only by workers on hosts with a GPU
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,11 @@ def get_backend() -> Backend:
                              runtime=settings.SANDBOX_DOCKER_RUNTIME or None,
                              pool_size=settings.SANDBOX_POOL_SIZE, async_remove=settings.SANDBOX_ASYNC_REMOVE,
                              labels={DEPLOYMENT_LABEL: deployment_id()})
+    return local_backend()
+
+
+def local_backend() -> Backend:
+    """The local (development) backend on the sandbox environment when one is configured (./dev sandbox-env)."""
     from sandboxes.local_backend import LocalBackend
 
-    return LocalBackend()
+    return LocalBackend(python=settings.SANDBOX_LOCAL_PYTHON or None)

@@ -14,7 +14,7 @@ from assessments.errors import NotFound
 from assessments.models import Attempt, Question
 from sandboxes import BackendChoice, resolve_backend
 
-from .models import GradingRun, Suite
+from .models import GradingRun, RunStatus, Suite
 
 
 def attempt_visible_run(*, attempt: Attempt, run_id: str) -> GradingRun:
@@ -91,3 +91,24 @@ def attempt_hidden_runs(*, attempt: Attempt) -> dict[int, list[RunPhases]]:
                 .order_by("-created_at")):
         out.setdefault(run.question_id, []).append(run_phases(run, now=now))
     return out
+
+
+@dataclass(frozen=True)
+class RunProgress:
+    """What a candidate waiting on "Run visible tests" is told: the state, a queue position, the time so far."""
+
+    state: str                 # "queued" or "running"
+    position: int | None       # 1 = next to start
+    elapsed_s: int
+
+
+def run_progress(run: GradingRun, *, now: datetime | None = None) -> RunProgress | None:
+    """None once the run is final. The position counts the runs queued before it on its queue (first in, first
+    out: the broker hands them over in that order)."""
+    if run.is_final:
+        return None
+    now = now or timezone.now()
+    if run.status == RunStatus.QUEUED:
+        ahead = GradingRun.objects.filter(status=RunStatus.QUEUED, queue=run.queue, created_at__lt=run.created_at)
+        return RunProgress("queued", ahead.count() + 1, int((now - run.created_at).total_seconds()))
+    return RunProgress("running", None, int((now - (run.started_at or run.created_at)).total_seconds()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from assessments.content.coding import CodingConfig
 from assessments.errors import AssessmentError
 from assessments.models import Attempt, Question, Submission
 from assessments.services import attempt_open_check, submission_automated_score_record
@@ -38,9 +39,21 @@ class RunNotAvailable(Exception):
         self.retry_in = retry_in
 
 
-def queue_for(question: Question) -> Queue:
-    """GPU labs go to the GPU workers' queue; everything else to the CPU workers'."""
-    return Queue.GRADING_GPU if question.coding_config.resources.gpu else Queue.GRADING_CPU
+def queue_for(question: Question, suite: str = Suite.HIDDEN) -> Queue:
+    """GPU labs go to the GPU workers' queue; on CPU workers visible runs have a queue of their own, so a burst
+    of them (or one candidate's slow code) never holds up the grading of submitted attempts."""
+    if question.coding_config.resources.gpu:
+        return Queue.GRADING_GPU
+    return Queue.GRADING_VISIBLE if suite == Suite.VISIBLE else Queue.GRADING_CPU
+
+
+def run_coding(run: GradingRun) -> CodingConfig:
+    """The lab's grading contract as this run uses it: visible runs get a short wall limit (a quick check while
+    the candidate waits; the hidden run after submit has the lab's full time)."""
+    coding = run.question.coding_config
+    if run.suite != Suite.VISIBLE or coding.resources.wall_seconds <= settings.GRADING_VISIBLE_WALL_S:
+        return coding
+    return replace(coding, resources=replace(coding.resources, wall_seconds=settings.GRADING_VISIBLE_WALL_S))
 
 
 def grading_run_create(*, question: Question, candidate_files: dict[str, str], suite: str,
@@ -52,7 +65,7 @@ def grading_run_create(*, question: Question, candidate_files: dict[str, str], s
     if suite not in Suite.__members__.values():
         raise ValueError(f"unknown suite {suite!r}")
     run = GradingRun.objects.create(question=question, attempt=attempt, submission=submission, suite=suite,
-                                    candidate_files=candidate_files, queue=str(queue_for(question)),
+                                    candidate_files=candidate_files, queue=str(queue_for(question, suite)),
                                     requested_by=requested_by)
     # robust: a broker that is down must not turn committed work into an error page; the run stays queued
     # and unpublished, and the reconciler hands it over once the broker answers again.
@@ -79,10 +92,11 @@ class RunRefused(Exception):
 
 
 def visible_run_request(*, attempt: Attempt, question: Question, body: str) -> GradingRun:
-    """Queue the visible tests on the candidate's current code: one run at a time per question.
+    """Queue the visible tests on the candidate's current code: one active run per attempt.
 
-    While a run of this question is still queued or running, that run is returned instead of a new
-    one, so impatient clicks cannot fill the queue.
+    A run of this attempt still waiting in the queue is brought up to date instead (it grades this code and
+    this question, and keeps its place), so impatient clicks cannot fill the queue nor lose their place; a
+    running one of this question is returned as it is; a running one of another question is waited for.
     """
     try:
         attempt_open_check(attempt=attempt)  # the exam's own deadline rule, save grace included
@@ -90,17 +104,24 @@ def visible_run_request(*, attempt: Attempt, question: Question, body: str) -> G
         raise RunRefused("The exam is over, so tests can no longer be run.") from None
     if len(body) > settings.EXAM_MAX_ANSWER_CHARS:
         raise RunRefused(f"The code is longer than {settings.EXAM_MAX_ANSWER_CHARS} characters.")
+    files = {question.coding_config.entrypoint: body}
     with transaction.atomic():
         Attempt.objects.select_for_update().get(pk=attempt.pk)  # serialise requests of one attempt
-        runs = GradingRun.objects.filter(attempt=attempt, question=question, suite=Suite.VISIBLE)
-        active = runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
-        if active:
+        visible = GradingRun.objects.filter(attempt=attempt, suite=Suite.VISIBLE)
+        active = visible.select_for_update().filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
+        if active and active.status == RunStatus.QUEUED and active.queue == str(queue_for(question, Suite.VISIBLE)):
+            active.question, active.candidate_files = question, files
+            active.save(update_fields=["question", "candidate_files"])
             return active
-        if runs.count() >= settings.EXAM_MAX_VISIBLE_RUNS:
+        if active and active.question_id == question.pk:
+            return active
+        if active:
+            raise RunRefused(f"Your tests of \u201c{active.question.title}\u201d are still running; these can start "
+                             "as soon as they finish (a few seconds).")
+        if visible.filter(question=question).count() >= settings.EXAM_MAX_VISIBLE_RUNS:
             raise RunRefused(f"The visible tests of this question have been run {settings.EXAM_MAX_VISIBLE_RUNS} "
                              "times, which is the limit for one exam.")
-        return grading_run_create(question=question, attempt=attempt, suite=Suite.VISIBLE,
-                                  candidate_files={question.coding_config.entrypoint: body})
+        return grading_run_create(question=question, attempt=attempt, suite=Suite.VISIBLE, candidate_files=files)
 
 
 def grading_run_claim(*, run_id: str, worker: str | None = None, now: datetime | None = None) -> tuple[GradingRun, int]:
@@ -113,7 +134,7 @@ def grading_run_claim(*, run_id: str, worker: str | None = None, now: datetime |
                                   retry_in=(run.lease_expires_at - now).total_seconds() + 1)
         if run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
             raise RunNotAvailable(f"run {run_id} is already {run.status}")
-        wall = run.question.coding_config.resources.wall_seconds
+        wall = run_coding(run).resources.wall_seconds
         run.status = RunStatus.RUNNING
         run.deliveries += 1
         run.started_at = now

@@ -29,7 +29,7 @@ def _backoff(retries: int) -> float:
     return min(60.0, 2.0 ** retries * 2)
 
 
-@task(name="graders.grade_run", queue=Queue.GRADING_CPU, other_queues=(Queue.GRADING_GPU,),
+@task(name="graders.grade_run", queue=Queue.GRADING_CPU, other_queues=(Queue.GRADING_VISIBLE, Queue.GRADING_GPU),
       retry_on=(SandboxUnavailable, *DATABASE_ERRORS), time_limit=20 * 60, bind=True, acks_late=True,
       reject_on_worker_lost=True, max_retries=5, ignore_result=True)
 def grade_run(self, run_id: str) -> str:
@@ -56,7 +56,7 @@ def grade_run(self, run_id: str) -> str:
         result = grade(
             backend=backend,
             exercise_files={path: file_bytes(v) for path, v in question.files.files.items()},
-            coding=question.coding_config,
+            coding=services.run_coding(run),
             candidate_files={name: text.encode() for name, text in run.candidate_files.items()},
             suite=run.suite, labels={RUN_LABEL: str(run.pk), DELIVERY_LABEL: str(delivery)},
         )
@@ -101,7 +101,7 @@ def _store(run_id: str, delivery: int, result: GradingResult, backend: str, imag
 def reconcile_runs() -> dict:
     """Beat, every GRADING_RECONCILE_S: publish again what the broker lost or never got, take over runs of dead
     workers, create hidden runs a submit failed to hand over. Safe to run anywhere, any number of times."""
-    lengths = broker.queue_lengths([str(Queue.GRADING_CPU), str(Queue.GRADING_GPU)])
+    lengths = broker.queue_lengths([str(q) for q in Queue if q != Queue.DEFAULT])
     done = services.grading_runs_reconcile(queue_lengths=lengths)
     if done:
         log.warning("reconciled grading runs: %s (queue lengths %s)", done, lengths)

@@ -40,8 +40,11 @@ class LocalBackend:
     name = "local"
     is_isolated = False
 
-    def __init__(self, *, isolate_network: bool = True):
+    def __init__(self, *, isolate_network: bool = True, python: str | None = None):
         self.isolate_network = isolate_network
+        # The interpreter for "python3" jobs: an environment with the labs' packages (./dev sandbox-env), else
+        # the worker's own (what PATH calls python3 is another Python whenever the venv is not activated).
+        self.python = python or sys.executable
 
     def run(self, job: Job) -> Result:
         root = Path(tempfile.mkdtemp(prefix="sandbox-"))
@@ -73,10 +76,7 @@ class LocalBackend:
         prefix = list(_netns_prefix()) if self.isolate_network else []
         command = substitute(job.command, str(root))
         if command and command[0] == "python3":
-            # The worker's own interpreter, as the Docker backend pins the image's: "python3" on PATH
-            # is another Python (without the project's packages) whenever the venv is not activated,
-            # which is how ./dev run starts the worker.
-            command[0] = sys.executable
+            command[0] = self.python  # pinned, as the Docker backend pins the image's
         argv = prefix + command
         started = time.monotonic()
         proc = subprocess.Popen(argv, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -88,13 +88,13 @@ def artifacts_dir() -> Path:
 
 @pytest.fixture
 def grading_worker(tmp_path, synced_content):
-    """A real Celery worker on the grading-cpu queue over Redis, against the test database."""
+    """A real Celery worker on the grading queues (hidden and visible) over Redis, against the test database."""
     from tests.workers import REDIS_URL, database_url_for_tests, redis_available, start_worker, stop_worker, use_broker
 
     ok, why = redis_available()
     require_service("Redis", ok, why)
     log = tmp_path / "worker.log"
-    proc = start_worker(log, queues="grading-cpu", pool="prefork", concurrency=2,
+    proc = start_worker(log, queues="grading-cpu,grading-visible", pool="prefork", concurrency=2,
                         env={"CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": database_url_for_tests()})
     with use_broker(REDIS_URL):
         yield proc, log

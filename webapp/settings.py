@@ -221,6 +221,8 @@ LOGGING = {
 SANDBOX_IMAGE = os.environ.get("SANDBOX_IMAGE", "")
 SANDBOX_GPU_IMAGE = os.environ.get("SANDBOX_GPU_IMAGE", "")
 SANDBOX_DOCKER_RUNTIME = os.environ.get("SANDBOX_DOCKER_RUNTIME", "")  # e.g. "runsc" for gVisor
+# The local backend's Python (with the labs' packages: ./dev sandbox-env prints it); default the worker's own.
+SANDBOX_LOCAL_PYTHON = os.environ.get("SANDBOX_LOCAL_PYTHON", "")
 if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
     # How long an unacknowledged task waits before redelivery after a worker dies (Redis): near the longest job
     # (grade_run's 20-minute limit). A dead worker's runs do not wait for it: their lease runs out first and the
@@ -246,6 +248,9 @@ GRADING_STORE_PATIENCE_S = int(os.environ.get("GRADING_STORE_PATIENCE_S", "180")
 # Labels this deployment's sandbox containers, so a sweep never touches another's on a shared engine
 # (default: a hash of the database the runs are recorded in).
 GRADING_DEPLOYMENT_ID = os.environ.get("GRADING_DEPLOYMENT_ID", "")
+# "Run visible tests" is a quick check while the candidate waits: its wall limit is at most this (the hidden run
+# after submit has the lab's own).
+GRADING_VISIBLE_WALL_S = int(os.environ.get("GRADING_VISIBLE_WALL_S", "30"))
 # A grading still not stored this long after the attempt was submitted is flagged "overdue" on staff pages.
 GRADING_OVERDUE_S = int(os.environ.get("GRADING_OVERDUE_S", "900"))
 

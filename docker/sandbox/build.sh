@@ -6,6 +6,7 @@
 #
 #   docker/sandbox/build.sh            # the CPU image; prints its tag
 #   docker/sandbox/build.sh --gpu      # the GPU variant (set SANDBOX_GPU_IMAGE to the tag it prints)
+#   docker/sandbox/build.sh --tag      # only print the CPU image's tag (built or not)
 #   SANDBOX_MIRROR=http://deb.debian.org/debian docker/sandbox/build.sh
 #
 # The GPU variant's CUDA comes with the packages rather than a CUDA base image (which would need a
@@ -16,12 +17,15 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 variant=cpu
 [ "${1:-}" = "--gpu" ] && variant=gpu
+only_tag=false
+[ "${1:-}" = "--tag" ] && only_tag=true
 requirements="$here/requirements.txt"
 [ "$variant" = gpu ] && requirements="$here/requirements-gpu.txt"
 suite=${SANDBOX_SUITE:-bookworm}
 mirror=${SANDBOX_MIRROR:-http://deb.debian.org/debian}
 hash=$(cat "$here/build.sh" "$requirements" | sha256sum | cut -c1-12)
 tag="interview-track-sandbox:$variant-$hash"
+if $only_tag; then echo "$tag"; exit 0; fi
 pip_source=()
 # --isolated: a CPU torch wheel that pip's configuration offers locally (find-links) must not win.
 [ "$variant" = gpu ] && pip_source=(--isolated --index-url "${SANDBOX_PIP_INDEX_URL:-https://pypi.org/simple}")

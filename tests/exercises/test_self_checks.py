@@ -40,9 +40,9 @@ def backend():
         from sandboxes.docker_backend import DockerBackend
 
         return DockerBackend(image=settings.SANDBOX_IMAGE or default_image_tag())
-    from sandboxes.local_backend import LocalBackend
+    from graders.backends import local_backend
 
-    return LocalBackend()
+    return local_backend()
 
 
 def test_the_track_ships_its_coding_exercises():

@@ -186,3 +186,41 @@ def test_redis_down_during_an_autosave_burst_loses_nothing(tmp_path, redis, clie
     assert killed and revived and not errors, errors[:10]
     stored = sum(Response.objects.get(attempt=c["attempt"], question__slug=c["slug"]).revision for c in candidates)
     assert stored == saves and saves > 100
+
+
+def test_slow_visible_runs_do_not_hold_up_hidden_grading(tmp_path, redis, question):
+    """Candidates whose visible runs sleep fill their own queue; a submitted attempt's hidden run waits for one
+    job at most (the worker takes from the two queues in turn), not for the whole visible backlog."""
+    from graders.services import visible_run_request
+
+    track = Track.objects.get(slug="mini", is_current=True)
+    attempts = [attempt_start(invitation=invitation_create(
+        candidate=candidate_create(full_name=f"S {i}", email=f"s{i}@example.com"), track=track)) for i in range(4)]
+    sleepy = "import time\n\ndef add(a, b):\n    time.sleep(4)\n    return a + b\n"
+    env = {"CELERY_BROKER_URL": redis.url, "DATABASE_URL": database_url_for_tests(),
+           "INTERVIEW_TRACK_VAR_DIR": str(tmp_path / "var")}
+    log = tmp_path / "worker.log"
+    worker = start_worker(log, queues="grading-cpu,grading-visible", env=env, pool="solo")  # one slot
+    try:
+        with use_broker(redis.url):
+            visible = [str(visible_run_request(attempt=a, question=question, body=sleepy).pk) for a in attempts]
+            # The attempt is submitted while the worker is busy with the first of four slow visible runs.
+            assert wait_for(lambda: GradingRun.objects.filter(pk__in=visible, status=RunStatus.RUNNING).exists(),
+                            60), log.read_text()[-3000:]
+            with transaction.atomic():
+                hidden = grading_run_create(question=question, candidate_files={"solution.py": RIGHT},
+                                            suite="hidden")
+        assert _all_final([*visible, str(hidden.pk)], 180), log.read_text()[-4000:]
+    finally:
+        stop_worker(worker)
+    runs = {str(r.pk): r for r in GradingRun.objects.filter(pk__in=[*visible, str(hidden.pk)])}
+    h = runs[str(hidden.pk)]
+    jobs = sorted((r for k, r in runs.items() if k in visible), key=lambda r: r.started_at)
+    one_job = max((r.finished_at - r.started_at).total_seconds() for r in jobs)
+    visible_before = sum(1 for r in jobs if r.started_at < h.started_at)
+    assert visible_before <= 1, f"hidden grading waited for {visible_before} visible runs"
+    assert jobs[-1].finished_at > h.finished_at  # the visible backlog was still there when it ran
+    waited = (h.started_at - h.created_at).total_seconds()
+    assert waited <= one_job + 2, (waited, one_job)
+    print(f"\nfairness: hidden run started after {visible_before} visible job(s) of a backlog of {len(jobs)}: "
+          f"it waited {waited:.1f} s (one job {one_job:.1f} s)")

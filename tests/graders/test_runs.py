@@ -167,7 +167,13 @@ def test_visible_runs_one_at_a_time_and_within_the_exams_time(attempt, question,
     with django_capture_on_commit_callbacks(execute=False):
         first = services.visible_run_request(attempt=attempt, question=question, body="def add(a, b): return 0")
         again = services.visible_run_request(attempt=attempt, question=question, body="def add(a, b): return 1")
-    assert again.pk == first.pk  # impatient clicks do not fill the queue
+    # Impatient clicks do not fill the queue: the waiting run takes the newest code and keeps its place.
+    assert again.pk == first.pk and again.candidate_files == {"solution.py": "def add(a, b): return 1"}
+    assert GradingRun.objects.get(pk=first.pk).candidate_files == {"solution.py": "def add(a, b): return 1"}
+    # Once it runs, a click returns it as it is.
+    services.grading_run_claim(run_id=str(first.pk))
+    assert services.visible_run_request(attempt=attempt, question=question, body="x").pk == first.pk
+    assert GradingRun.objects.get(pk=first.pk).candidate_files == {"solution.py": "def add(a, b): return 1"}
     # The exam's deadline rule, save grace included: a click that left the browser in time still runs...
     settings.EXAM_SAVE_GRACE_SECONDS = 5
     GradingRun.objects.filter(pk=first.pk).update(status=RunStatus.DONE, result={}, finished_at=timezone.now())
@@ -296,3 +302,50 @@ def test_regrade_is_a_new_run_of_the_same_files(attempt, question, broker, djang
     assert new.pk != old.pk and (new.submission, new.candidate_files, new.suite) == (
         old.submission, old.candidate_files, old.suite)
     assert broker.sent == [str(old.pk), str(new.pk)]
+
+
+def test_one_active_visible_run_per_attempt_in_a_queue_of_their_own(mini_track, attempt, question,
+                                                                    django_capture_on_commit_callbacks, settings):
+    """A candidate holds at most one grading slot at a time, and never in the hidden grading's queue."""
+    other = Question.objects.get(slug="add-two", is_current=True)
+    with django_capture_on_commit_callbacks(execute=False):
+        run = services.visible_run_request(attempt=attempt, question=question, body="def add(a, b): return a + b")
+    assert run.queue == Queue.GRADING_VISIBLE
+    services.grading_run_claim(run_id=str(run.pk))
+    # A second lab while the first runs: refused with the reason (it may start in a few seconds).
+    second = Question.objects.create(slug="add-three", version=1, content_hash="x", source_path="x", kind="coding",
+                                     title="Add three", summary="s", prompt_md="p", time_estimate_minutes=5,
+                                     coding=other.coding)
+    from assessments.models import SectionQuestion
+
+    SectionQuestion.objects.create(section=mini_track.sections.last(), question=second, order=9)
+    with pytest.raises(services.RunRefused, match="still running"):
+        services.visible_run_request(attempt=attempt, question=second, body="x")
+
+
+def test_visible_runs_get_a_short_wall_limit(attempt, question, django_capture_on_commit_callbacks, settings):
+    settings.GRADING_VISIBLE_WALL_S = 7
+    with django_capture_on_commit_callbacks(execute=False):
+        run = services.visible_run_request(attempt=attempt, question=question, body="x")
+    assert services.run_coding(run).resources.wall_seconds == 7  # the lab's own is 20
+    now = timezone.now()
+    claimed, _ = services.grading_run_claim(run_id=str(run.pk), now=now)
+    assert claimed.lease_expires_at == now + timedelta(seconds=7 + HOST_MARGIN_S + 60)
+    hidden, _ = _create(question, django_capture_on_commit_callbacks)
+    assert services.run_coding(hidden).resources.wall_seconds == 20
+
+
+def test_the_waiting_candidate_sees_their_place_in_line(attempt, question, django_capture_on_commit_callbacks):
+    from graders.selectors import run_progress
+
+    with django_capture_on_commit_callbacks(execute=False):
+        ahead = [services.grading_run_create(question=question, candidate_files={"solution.py": "x"},
+                                             suite="visible") for _ in range(2)]
+        mine = services.visible_run_request(attempt=attempt, question=question, body="x")
+    progress = run_progress(mine)
+    assert (progress.state, progress.position) == ("queued", 3)
+    services.grading_run_claim(run_id=str(ahead[0].pk))
+    assert run_progress(mine).position == 2
+    services.grading_run_claim(run_id=str(mine.pk))
+    mine.refresh_from_db()
+    assert run_progress(mine).state == "running" and run_progress(mine).position is None

@@ -276,9 +276,11 @@ def test_run_visible_tests_queues_one_run_at_a_time_and_polling_stops_when_final
     assert first.status_code == 200 and again.status_code == 200
     assert len(callbacks) == 1  # one task queued on commit
     run = GradingRun.objects.get(attempt=started)
-    assert run.suite == "visible" and run.candidate_files == {"solution.py": "print('hi')"}
+    # The second click, while the first waits in line, updates it: it tests the newest code, in the same place.
+    assert run.suite == "visible" and run.candidate_files == {"solution.py": "print('again')"}
+    assert run.queue == "grading-visible"
     html = first.content.decode()
-    assert 'hx-trigger="every 1s"' in html and str(run.pk) in html
+    assert 'hx-trigger="every 1s"' in html and str(run.pk) in html and "position 1" in html
     status_url = _url("exam-run-status", invitation, run_id=str(run.pk))
     assert client.get(status_url, HTTP_HX_REQUEST="true").status_code == 200
     GradingRun.objects.filter(pk=run.pk).update(
@@ -298,7 +300,7 @@ def test_run_without_javascript_redirects_to_the_page_with_the_run(client, invit
     run = GradingRun.objects.get(attempt=started)
     assert resp.status_code == 302 and f"?run={run.pk}" in resp["Location"]
     page = client.get(resp["Location"].split("#")[0]).content.decode()
-    assert "Tests queued" in page
+    assert "Queued: <strong>position 1</strong> in line" in page
 
 
 def test_runs_are_capped_per_question(client, invitation, track, started, settings):
