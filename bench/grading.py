@@ -1,6 +1,7 @@
 """Grading benchmarks. Prints figures; asserts nothing (targets are printed beside them).
 
     python bench/grading.py [--overhead-n 21] [--burst 50] [--parallel 2] [--exercise softmax-cross-entropy-bug]
+    python bench/grading.py --faults-only [--fault-n 6]
 
 1. Sandbox overhead per job: the same harness job run through the Docker backend and directly on
    the host (local backend), alternating, in this process. Median and p95 of the difference and of
@@ -8,6 +9,11 @@
 2. Burst: N submissions of a torch exercise through Celery (Redis broker, real worker processes,
    the Docker backend), against the same N graded directly on the host with the same parallelism.
    Throughput ratio target: at least 0.8.
+3. Faults (--faults, or --faults-only): recovery time from the end of each fault to every run stored, beside
+   the same runs with no fault in the same process: Redis restarted with runs queued, the broker down while
+   runs are committed, a whole worker killed mid-job, the database refusing connections for 30 s (PostgreSQL
+   only: a TCP proxy cuts it), and the queue wait of a hidden run behind slow visible runs (fairness).
+   Each fault owns what it breaks: its own Redis on a spare port (tests/faults.py).
 
 Needs Redis (CELERY_BROKER_URL or redis://127.0.0.1:6379/14), a Docker engine and the sandbox image;
 uses DATABASE_URL when set (PostgreSQL recommended), else a throwaway SQLite file.
@@ -142,6 +148,128 @@ def burst(exercise: str, n: int, parallel: int, broker: str) -> dict:
             "throughput_ratio": host_s / celery_s, "passed": verdicts.count("passed")}
 
 
+def faults(exercise: str, n: int) -> list[tuple[str, str]]:
+    """Recovery times (seconds from the end of the fault to every run stored) and the fairness wait."""
+    import signal
+
+    from django.db import connection, transaction
+
+    from assessments.models import Question
+    from graders.models import GradingRun
+    from graders.services import grading_run_create
+    from tests.faults import OwnRedis, TcpProxy
+    from webapp.celery import app
+
+    question = Question.objects.get(slug=exercise, is_current=True)
+    source = (ROOT / "exercises" / exercise / "reference" / question.coding_config.entrypoint).read_text()
+    s = connection.settings_dict
+    db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{s['NAME']}"
+    tmp = Path(tempfile.mkdtemp(prefix="bench-faults-"))
+    redis = OwnRedis(tmp / "redis").start()
+    workers: list[subprocess.Popen] = []
+
+    def worker(*, database: str = db_url, queues: str = "default,grading-cpu,grading-visible", beat: bool = True,
+               pool: str = "prefork") -> subprocess.Popen:
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("CELERY_")},
+               "CELERY_BROKER_URL": redis.url, "DATABASE_URL": database, "GRADING_RECONCILE_S": "2",
+               "GRADING_PUBLISH_SETTLE_S": "1", "GRADING_LEASE_GRACE_S": "5"}
+        extra = ["-B", "-s", str(tmp / f"beat{len(workers)}")] if beat else []
+        proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", queues, "--pool",
+                                 pool, "--concurrency", "2", "--without-gossip", "--without-mingle", "-l", "WARNING",
+                                 *extra], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        workers.append(proc)
+        return proc
+
+    def kill(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+        if proc.poll() is None:
+            os.killpg(proc.pid, sig)
+            proc.wait(timeout=60)
+
+    def create(k: int, body: str = source, suite: str = "hidden") -> list[str]:
+        with transaction.atomic():
+            return [str(grading_run_create(question=question, candidate_files={question.coding_config.entrypoint: body},
+                                           suite=suite).pk) for _ in range(k)]
+
+    def stored(ids: list[str], since: float) -> float:
+        while GradingRun.objects.filter(pk__in=ids, status__in=["queued", "running"]).exists():
+            time.sleep(0.2)
+        return time.monotonic() - since
+
+    app.conf.broker_url = redis.url
+    app._pool = None
+    out = []
+    try:
+        w = worker()
+        t0 = time.monotonic()
+        baseline = stored(create(n), t0)
+        out.append(("no fault (fresh worker, beat on)", f"{n} runs stored in {baseline:.1f} s"))
+        kill(w)
+        ids = create(n)
+        redis.restart()
+        app._pool = None
+        t0 = time.monotonic()
+        worker()
+        out.append(("Redis restarted with runs queued", f"{stored(ids, t0):.1f} s from the restart (no fault: "
+                                                        f"{baseline:.1f} s)"))
+        redis.kill()
+        app._pool = None
+        ids = create(n)  # the publishes fail: the runs wait in the database
+        redis.start()
+        app._pool = None
+        t0 = time.monotonic()
+        out.append(("broker down while runs were committed", f"{stored(ids, t0):.1f} s after it came back"))
+        for proc in list(workers):
+            kill(proc)
+        slow_body = source + "\nimport time as _t\n_t.sleep(8)\n"  # a slow import: the job is mid-way when killed
+        w = worker(beat=False, queues="grading-cpu")
+        ids = create(1, slow_body)
+        while not GradingRun.objects.filter(pk__in=ids, status="running").exists():
+            time.sleep(0.2)
+        kill(w, signal.SIGKILL)
+        t0 = time.monotonic()
+        worker()
+        lease = question.coding_config.resources.wall_seconds + 20 + 5
+        out.append(("whole worker killed mid-job", f"{stored(ids, t0):.1f} s after the kill (lease {lease} s)"))
+        if connection.vendor == "postgresql":
+            for proc in list(workers):
+                kill(proc)
+            proxy = TcpProxy((s["HOST"] or "127.0.0.1", int(s["PORT"] or 5432)))
+            worker(database=db_url.replace(f":{s['PORT'] or 5432}/", f":{proxy.port}/"))
+            ids = create(n, slow_body)
+            while not GradingRun.objects.filter(pk__in=ids, status="running").exists():
+                time.sleep(0.2)
+            proxy.cut()
+            time.sleep(30)
+            proxy.restore()
+            t0 = time.monotonic()
+            out.append(("database refusing connections for 30 s", f"{stored(ids, t0):.1f} s after it came back"))
+            proxy.close()
+        else:
+            out.append(("database refusing connections for 30 s", "skipped: needs PostgreSQL (DATABASE_URL)"))
+        for proc in list(workers):
+            kill(proc)
+        redis.restart()  # a broker without the duplicates earlier faults left (each would take a turn)
+        app._pool = None
+        worker(beat=False, queues="grading-cpu,grading-visible", pool="solo")
+        sleepy = source + "\nimport time as _t\n_t.sleep(5)\n"
+        visible = create(4, sleepy, suite="visible")
+        while not GradingRun.objects.filter(pk__in=visible, status="running").exists():
+            time.sleep(0.2)
+        hidden = create(1)
+        stored([*visible, *hidden], time.monotonic())
+        runs = {str(r.pk): r for r in GradingRun.objects.filter(pk__in=[*visible, *hidden])}
+        job = max((runs[i].finished_at - runs[i].started_at).total_seconds() for i in visible)
+        waited = (runs[hidden[0]].started_at - runs[hidden[0]].created_at).total_seconds()
+        out.append(("fairness: hidden run behind 4 slow visible runs (1 slot)",
+                    f"waited {waited:.1f} s; one visible job {job:.1f} s; the backlog {4 * job:.0f} s"))
+    finally:
+        for proc in workers:
+            kill(proc, signal.SIGKILL)
+        redis.kill()
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--exercise", default="softmax-cross-entropy-bug")
@@ -152,9 +280,19 @@ def main() -> int:
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14"))
     parser.add_argument("--skip-burst", action="store_true")
+    parser.add_argument("--faults", action="store_true", help="also measure recovery from faults")
+    parser.add_argument("--faults-only", action="store_true")
+    parser.add_argument("--fault-exercise", default="wer-by-slice")
+    parser.add_argument("--fault-n", type=int, default=6)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         setup_django(Path(tmp))
+        if args.faults or args.faults_only:
+            print(f"== faults ({args.fault_n} x {args.fault_exercise}, hidden; recovery = end of fault to all stored)")
+            for name, figure in faults(args.fault_exercise, args.fault_n):
+                print(f"  {name}: {figure}")
+            if args.faults_only:
+                return 0
         print(f"== sandbox overhead per job ({args.overhead_exercise}, visible suite, n={args.overhead_n})")
         for pool in (0, args.pool):
             o = overhead(args.overhead_exercise, args.overhead_n, pool)

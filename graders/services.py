@@ -128,7 +128,9 @@ def grading_run_claim(*, run_id: str, worker: str | None = None, now: datetime |
     """QUEUED (or RUNNING with an expired lease, after a worker died) -> RUNNING. Returns the delivery number."""
     now = now or timezone.now()
     with transaction.atomic():
-        run = GradingRun.objects.select_for_update().select_related("question").get(pk=run_id)
+        # The question and its files come with the claim: from here to the store, the job needs no database.
+        run = (GradingRun.objects.select_for_update(of=("self",)).select_related("question", "question__files")
+               .get(pk=run_id))
         if run.status == RunStatus.RUNNING and run.lease_expires_at and run.lease_expires_at > now:
             raise RunNotAvailable(f"run {run_id} is held by {run.worker} until {run.lease_expires_at}",
                                   retry_in=(run.lease_expires_at - now).total_seconds() + 1)

@@ -44,8 +44,8 @@ def _worker(tmp_path, broker_url: str, *, database_url: str | None = None, beat:
            "GRADING_RECONCILE_S": "2", "GRADING_PUBLISH_SETTLE_S": "1", "GRADING_LEASE_GRACE_S": "5",
            "INTERVIEW_TRACK_VAR_DIR": str(tmp_path / "var")}
     log = tmp_path / "worker.log"
-    return start_worker(log, queues="default,grading-cpu", env=env, pool="prefork", concurrency=concurrency,
-                        beat=beat), log
+    return start_worker(log, queues="default,grading-cpu,grading-visible", env=env, pool="prefork",
+                        concurrency=concurrency, beat=beat), log
 
 
 def _all_final(ids, timeout: float):
