@@ -43,7 +43,7 @@ def get_backend() -> Backend:
                              gpu_image=settings.SANDBOX_GPU_IMAGE or None,
                              runtime=settings.SANDBOX_DOCKER_RUNTIME or None,
                              pool_size=settings.SANDBOX_POOL_SIZE, async_remove=settings.SANDBOX_ASYNC_REMOVE,
-                             labels={DEPLOYMENT_LABEL: deployment_id()})
+                             labels={DEPLOYMENT_LABEL: deployment_id()}, gpu=settings.SANDBOX_GPU)
     return local_backend()
 
 

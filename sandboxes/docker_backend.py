@@ -15,13 +15,23 @@ import socket
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .base import Job, Result, SandboxUnavailable, Termination, substitute, tar_files
 
 log = logging.getLogger(__name__)
 ROOT = "/sandbox/job"
 LABEL = "interview-track.sandbox"
+# What an engine without the NVIDIA Container Toolkit answers to a GPU device request.
+_NO_GPU_MARKERS = ("could not select device driver", "nvidia-container-cli", "unknown or invalid runtime name: nvidia")
+GPU_MODES = ("auto", "require", "off")
+
+
+def gpu_missing_message(detail: str) -> str:
+    return ("this lab asks for a GPU (coding.resources.gpu: true) but the Docker engine cannot give one: install the "
+            "NVIDIA Container Toolkit on the engine's host and run `nvidia-ctk runtime configure --runtime=docker`, "
+            "then restart dockerd; or set SANDBOX_GPU=auto to grade GPU labs on the CPU there "
+            f"(docs/grading.md, \"GPU labs\"). The engine said: {detail[:300]}")
 
 # Runs as the container's first process: untar stdin into the tmpfs, then become the job's command.
 # Regular files only, relative paths without "..": the tar comes from us, but be strict anyway
@@ -50,8 +60,11 @@ class DockerBackend:
 
     def __init__(self, *, image: str, gpu_image: str | None = None, client=None, user: str = "0:0",
                  cap_add: tuple[str, ...] = ("SETUID", "SETGID"), runtime: str | None = None, pool_size: int = 0,
-                 async_remove: bool = False, labels: dict[str, str] | None = None):
+                 async_remove: bool = False, labels: dict[str, str] | None = None, gpu: str = "auto"):
         import docker
+
+        if gpu not in GPU_MODES:
+            raise ValueError(f"SANDBOX_GPU must be one of {', '.join(GPU_MODES)} (got {gpu!r})")
 
         self._docker = docker
         # On every container, pooled ones included: e.g. the deployment, so a sweep takes only its own.
@@ -59,6 +72,10 @@ class DockerBackend:
         self.image, self.gpu_image = image, gpu_image or image
         self.client = client or docker.from_env(timeout=30)
         self.user, self.cap_add, self.runtime = user, list(cap_add), runtime
+        # GPU labs: "require" refuses them where the engine has no GPU (a GPU worker misconfigured must say so);
+        # "auto" runs them on the CPU there and says so in the result; "off" always runs them on the CPU.
+        self.gpu_mode = gpu
+        self.gpu_unavailable: str | None = "SANDBOX_GPU=off" if gpu == "off" else None
         # Pre-started containers, each used once: the bootstrap blocks on stdin until a job's tar
         # arrives, so a pooled container costs a few MB of memory and hides create+start latency.
         self.pool_size = pool_size
@@ -206,6 +223,26 @@ class DockerBackend:
 
     # -- running a job -----------------------------------------------------------------------
     def run(self, job: Job) -> Result:
+        if job.limits.gpu and self.gpu_unavailable is not None:
+            return self._run_on_cpu(job)
+        try:
+            return self._run(job)
+        except SandboxUnavailable as exc:
+            if not (job.limits.gpu and any(m in str(exc) for m in _NO_GPU_MARKERS)):
+                raise
+            if self.gpu_mode == "require":
+                raise SandboxUnavailable(gpu_missing_message(str(exc))) from exc
+            self.gpu_unavailable = str(exc)
+            log.warning("the Docker engine has no GPU: GPU labs run on the CPU here (%s)", exc)
+            return self._run_on_cpu(job)
+
+    def _run_on_cpu(self, job: Job) -> Result:
+        result = self._run(replace(job, limits=replace(job.limits, gpu=False)))
+        result.detail = f"{result.detail}; GPU requested, none on this engine: ran on the CPU".lstrip("; ")
+        result.timings["gpu_fallback"] = 1.0
+        return result
+
+    def _run(self, job: Job) -> Result:
         timings: dict[str, float] = {}
         t0 = time.monotonic()
         entry = self._take_pooled(job) if self.pool_size else None

@@ -221,6 +221,9 @@ LOGGING = {
 SANDBOX_IMAGE = os.environ.get("SANDBOX_IMAGE", "")
 SANDBOX_GPU_IMAGE = os.environ.get("SANDBOX_GPU_IMAGE", "")
 SANDBOX_DOCKER_RUNTIME = os.environ.get("SANDBOX_DOCKER_RUNTIME", "")  # e.g. "runsc" for gVisor
+# GPU labs on an engine without a GPU: "auto" grades them on the CPU and says so, "require" (GPU workers) refuses
+# with an error that names the fix, "off" never asks for a GPU (docs/grading.md, "GPU labs").
+SANDBOX_GPU = os.environ.get("SANDBOX_GPU", "auto")
 # The local backend's Python (with the labs' packages: ./dev sandbox-env prints it); default the worker's own.
 SANDBOX_LOCAL_PYTHON = os.environ.get("SANDBOX_LOCAL_PYTHON", "")
 if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:
