@@ -55,6 +55,7 @@ def build_job(*, exercise_files: Mapping[str, bytes], coding: CodingConfig, cand
         "suite": suite, "entrypoint": coding.entrypoint, "wall_seconds": res.wall_seconds,
         "memory_mb": res.memory_mb, "cpus": res.cpus, "gpu": res.gpu,
         "benchmarks": benchmarks if suite == Suite.HIDDEN else {}, "scoring": dict(coding.scoring),
+        "core": coding.core.to_json(), "gates": dict(coding.gates),
         "drop_privileges": drop_privileges, "output_cap": output_cap,
     }
     files = harness_files(harness_dir)

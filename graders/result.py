@@ -83,6 +83,11 @@ class TestResult:
     def passed(self) -> bool:
         return self.outcome is Outcome.PASSED
 
+    @property
+    def base_name(self) -> str:
+        """The test function's name: a parametrized case without its parameters (as core checks name it)."""
+        return self.name.split("[", 1)[0]
+
     def to_json(self, *, with_message: bool = True) -> dict[str, str]:
         out = {"name": self.name, "outcome": str(self.outcome)}
         if with_message:
@@ -127,6 +132,8 @@ class ResultSummary:
     score: float
     tests: tuple[TestResult, ...] = ()
     benchmarks: Mapping[str, BenchmarkResult] = field(default_factory=dict)
+    core_failed: tuple[str, ...] = ()   # the lab's core checks that failed: the score is capped for them
+    ran_on_cpu: bool = False            # a GPU lab graded on the CPU: the engine had no GPU (SANDBOX_GPU=auto)
 
     @property
     def passed_tests(self) -> int:
@@ -139,7 +146,8 @@ class ResultSummary:
     def to_json(self) -> dict[str, Any]:
         return {"schema": SCHEMA, "verdict": str(self.verdict), "score": self.score,
                 "tests": [t.to_json(with_message=False) for t in self.tests],
-                "benchmarks": {k: b.to_json() for k, b in self.benchmarks.items()}}
+                "benchmarks": {k: b.to_json() for k, b in self.benchmarks.items()},
+                "core_failed": list(self.core_failed), "ran_on_cpu": self.ran_on_cpu}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, verdict: str | None = None,
@@ -149,7 +157,8 @@ class ResultSummary:
         return cls(verdict=Verdict(data.get("verdict") or verdict or Verdict.SANDBOX_ERROR),
                    score=float(data.get("score", score if score is not None else 0.0)),
                    tests=tuple(_test(t) for t in data.get("tests") or ()),
-                   benchmarks={k: BenchmarkResult.from_json(k, v) for k, v in (data.get("benchmarks") or {}).items()})
+                   benchmarks={k: BenchmarkResult.from_json(k, v) for k, v in (data.get("benchmarks") or {}).items()},
+                   core_failed=tuple(data.get("core_failed") or ()), ran_on_cpu=bool(data.get("ran_on_cpu")))
 
     def lines(self) -> list[str]:
         """Plain-text lines for a terminal: the verdict, each test, each benchmark's summary."""
@@ -158,6 +167,10 @@ class ResultSummary:
         out += [f"  {marks[t.outcome]} {t.name}" for t in self.tests]
         out += [f"  benchmark {k}: {'passed' if b.passed else 'FAILED'} (score {b.score:.2f}) {b.summary}".rstrip()
                 for k, b in self.benchmarks.items()]
+        if self.core_failed:
+            out.append(f"  core check(s) failed, score capped: {', '.join(self.core_failed)}")
+        if self.ran_on_cpu:
+            out.append("  a GPU lab graded on the CPU: the sandbox engine has no GPU")
         return out
 
 
@@ -177,6 +190,7 @@ class GradingResult:
     notes: tuple[str, ...] = ()
     sandbox: Mapping[str, Any] = field(default_factory=dict)   # how the sandbox ran the job (host side)
     host_seconds: float | None = None
+    core_failed: tuple[str, ...] = ()                           # the lab's core checks that failed
 
     # -- reading ----------------------------------------------------------------------------------
     @classmethod
@@ -217,6 +231,9 @@ class GradingResult:
                 raise InvalidResult(f"benchmark {kind!r} needs passed (true/false) and a score in [0, 1]")
         if data["verdict"] == Verdict.PASSED and any(t["outcome"] in (Outcome.FAILED, Outcome.ERROR) for t in tests):
             raise InvalidResult("verdict 'passed' with failing tests")
+        core_failed = data.get("core_failed", [])
+        if not isinstance(core_failed, list) or not all(isinstance(n, str) for n in core_failed):
+            raise InvalidResult("core_failed must be a list of test names")
         return cls.from_json(data)
 
     @classmethod
@@ -230,7 +247,7 @@ class GradingResult:
             harness_error=str(data.get("harness_error") or ""), events=dict(data.get("events") or {}),
             timings=dict(data.get("timings") or {}), environment=dict(data.get("environment") or {}),
             notes=tuple(str(n) for n in data.get("notes") or ()), sandbox=dict(data.get("sandbox") or {}),
-            host_seconds=data.get("host_seconds"),
+            host_seconds=data.get("host_seconds"), core_failed=tuple(data.get("core_failed") or ()),
         )
 
     @classmethod
@@ -251,6 +268,7 @@ class GradingResult:
             "benchmarks": {k: b.to_json() for k, b in self.benchmarks.items()},
             "candidate_output": self.candidate_output, "events": dict(self.events), "timings": dict(self.timings),
             "environment": dict(self.environment), "sandbox": dict(self.sandbox), "host_seconds": self.host_seconds,
+            "core_failed": list(self.core_failed),
         }
         for key in ("error", "harness_error"):
             if getattr(self, key):
@@ -261,7 +279,9 @@ class GradingResult:
 
     def summary(self) -> ResultSummary:
         return ResultSummary(verdict=self.verdict, score=self.score,
-                             tests=tuple(replace(t, message="") for t in self.tests), benchmarks=self.benchmarks)
+                             tests=tuple(replace(t, message="") for t in self.tests), benchmarks=self.benchmarks,
+                             core_failed=self.core_failed,
+                             ran_on_cpu=bool((self.sandbox.get("timings") or {}).get("gpu_fallback")))
 
     # -- reading for pages --------------------------------------------------------------------------
     @property

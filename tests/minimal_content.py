@@ -53,7 +53,9 @@ guidance:
 coding:
   entrypoint: solution.py
   resources: {cpus: 1, memory_mb: 256, wall_seconds: 20, gpu: false}
-  scoring: {hidden_tests: 1.0}
+  scoring:
+    hidden_tests: 1.0
+    core: {tests: [test_add], cap: 0.3}
 """
 
 TRACK = """\
@@ -94,6 +96,7 @@ def write(root: Path) -> None:
     }
     for i, body in enumerate(["a - b", "a * b", "str(a) + str(b)", "0"]):
         files[f"exercises/add-two/variants/wrong/w{i}.py"] = f"def add(a, b):\n    return {body}\n"
+    files["exercises/add-two/variants/core/subtracts.py"] = "def add(a, b):\n    return a - b\n"
     for i, body in enumerate(["sum([a, b])", "b + a"]):
         files[f"exercises/add-two/variants/right/r{i}.py"] = f"def add(a, b):\n    return {body}\n"
     for rel, text in files.items():

@@ -426,10 +426,14 @@ class CandidateProcess:
         self.ensure()
         self._roundtrip({"op": "stage", "key": key, "value": wire.encode((list(args), dict(kwargs)))})
 
-    def call_staged(self, module: str, name: str, key: str, *, timeout: float | None = None):
+    def call_staged(self, module: str, name: str, key: str, *, timeout: float | None = None, discard: bool = False):
+        """Call with inputs staged earlier; `discard` leaves the value in the process (a timed call)."""
         self.ensure()
         self.events.calls += 1
-        return self._roundtrip({"op": "call", "module": module, "name": name, "ref": key}, timeout=timeout)
+        message = {"op": "call", "module": module, "name": name, "ref": key}
+        if discard:
+            message["discard"] = True
+        return self._roundtrip(message, timeout=timeout)
 
     def output_text(self) -> str:
         with self._lock:

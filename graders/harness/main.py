@@ -149,7 +149,8 @@ def run(root: Path) -> dict:
     result["environment"] = _environment(bool(job.get("gpu")))
     timings["total_s"] = round(time.monotonic() - started, 3)
     result["timings"] = timings
-    result["verdict"], result["score"] = verdict_and_score(result, job.get("scoring") or {c.HIDDEN_TESTS: 1.0})
+    result["verdict"], result["score"] = verdict_and_score(result, job.get("scoring") or {c.HIDDEN_TESTS: 1.0},
+                                                           core=job.get("core"), gates=job.get("gates"))
     return result
 
 
@@ -166,13 +167,18 @@ def _environment(gpu: bool) -> dict:
     return env
 
 
-def verdict_and_score(result: dict, scoring: dict) -> tuple[str, float]:
+def verdict_and_score(result: dict, scoring: dict, *, core: dict | None = None,
+                      gates: dict | None = None) -> tuple[str, float]:
     """The run's verdict and score from its tests, benchmarks and events (docs/grading.md, "Verdicts and score").
 
     Score: the weighted mean of the score parts that `scoring` weights: the share of tests passed
-    (`hidden_tests`) and each benchmark's own score. Visible runs report test progress only.
+    (`hidden_tests`) and each benchmark's own score; then capped at `core["cap"]` when a core test failed (the
+    lab's point was missed, whatever details passed) and at a gate's cap when that benchmark failed. The core
+    tests that failed are recorded as result["core_failed"] for interviewers. Visible runs report test
+    progress only.
     """
     ev = result["events"]
+    result["core_failed"] = []
     tests = [t for t in result["tests"] if t["outcome"] != c.TEST_SKIPPED]
     if result.get("harness_error") or ev.get("spawn_errors"):
         return c.SANDBOX_ERROR, 0.0
@@ -188,10 +194,23 @@ def verdict_and_score(result: dict, scoring: dict) -> tuple[str, float]:
     for name, bench in result["benchmarks"].items():
         parts[name] = float(bench.get("score", 0.0))
     weights = {k: float(v) for k, v in scoring.items() if k in parts or k == c.HIDDEN_TESTS}
-    if result["suite"] != "hidden":
+    hidden = result["suite"] == "hidden"
+    if not hidden:
         weights = {c.HIDDEN_TESTS: 1.0}  # visible runs report test progress only
     total = sum(weights.values()) or 1.0
     score = sum(weights[k] * parts.get(k, 0.0) for k in weights) / total
+    if hidden and core and core.get("tests"):
+        # By the names question.yaml declares: a parametrized test's failing cases count once, as their test.
+        names = set(core["tests"])
+        failed = [t["name"] if t["name"] in names else t["name"].split("[", 1)[0] for t in tests
+                  if t["outcome"] != c.TEST_PASSED]
+        result["core_failed"] = [n for n in dict.fromkeys(failed) if n in names]
+        if result["core_failed"]:
+            score = min(score, float(core.get("cap", 0.3)))
+    if hidden:
+        for kind, cap in (gates or {}).items():
+            if kind in result["benchmarks"] and not result["benchmarks"][kind].get("passed"):
+                score = min(score, float(cap))
     all_passed = passed == len(tests) and all(b.get("passed") for b in result["benchmarks"].values())
     if ev["crashes"] and passed == 0:
         return c.ERROR, round(score, 4)

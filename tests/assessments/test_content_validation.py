@@ -82,7 +82,7 @@ CASES = [
     ("gpu not a bool", _edit(C, "gpu: false", "gpu: maybe"), C, "coding.resources.gpu", "must be true or false"),
     ("scoring all zero", _edit(C, "hidden_tests: 1.0", "hidden_tests: 0"), C, "coding.scoring",
      "needs at least one weight above 0"),
-    ("scoring names undeclared benchmark", _edit(C, "hidden_tests: 1.0", "hidden_tests: 1.0, latency: 1.0"), C,
+    ("scoring names undeclared benchmark", _edit(C, "hidden_tests: 1.0\n", "hidden_tests: 1.0\n    latency: 1.0\n"), C,
      "coding.scoring.latency", "does not declare"),
     ("benchmark file missing",
      _edit(C, "  scoring:", "  benchmarks:\n    latency: {callable: add, inputs: 'bench/in.py:make', max_ratio: 2}"

@@ -60,7 +60,7 @@ LAB = dedent('''\
       resources: {cpus: 1, memory_mb: 256, wall_seconds: 20, gpu: false}
       benchmarks:
         agreement: {callable: add, inputs: bench/pairs.json, min_agreement: 0.9}
-      scoring: {hidden_tests: 0.5, agreement: 0.5}
+      scoring: {hidden_tests: 0.5, agreement: 0.5, core: {tests: [test_add]}}
 ''')
 
 RENDER = dedent('''

@@ -1,8 +1,9 @@
 """Latency gate: the candidate's median time per call against the reference's, in the same sandbox.
 
-Timing is taken on the harness side around each round trip, with inputs staged in the process
-first, so a candidate cannot report its own speed; the reference runs in a twin process, and the
-two alternate so drift hits both alike. Correct outputs on the benchmark inputs gate the speed score.
+Timing is taken on the harness side around each round trip, with inputs staged in the process first
+and the output left there (it was checked against the reference's on untimed calls), so what is timed
+is the call's compute, not the cost of moving arrays between processes, and a candidate cannot report
+its own speed; the reference runs in a twin process, and the two alternate so drift hits both alike.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def _timed(proc: CandidateProcess, other: CandidateProcess, module: str, func: s
     proc.thaw()
     cpu0 = proc.cpu_ticks()
     t0 = time.perf_counter()
-    proc.call_staged(module, func, key)
+    proc.call_staged(module, func, key, discard=True)  # inputs staged, output kept there: only compute is timed
     wall = time.perf_counter() - t0
     return wall, proc.cpu_ticks() - cpu0
 

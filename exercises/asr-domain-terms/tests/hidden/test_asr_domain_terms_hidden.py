@@ -1,7 +1,8 @@
 """Hidden tests for transcribe(samples, sample_rate) -> str.
 
 Contract checks, a few clear-audio domain clips (other sentences than the WER benchmark's), general
-clips that must not turn into domain terms, and independence from earlier calls. Audio lives in
+clips that must keep their words, and independence from earlier calls. False alarms on speech are the
+benchmark's to judge (one rule, at the rate the prompt states); on pure noise any term is wrong. Audio lives in
 clips/ next to this file; expected values are computed here, in the harness.
 """
 
@@ -131,8 +132,9 @@ def test_domain_terms_in_clear_clips():
 
 
 @pytest.mark.parametrize("cid", GENERAL)
-def test_general_clips_keep_their_words_and_gain_no_terms(cid):
+def test_general_clips_keep_their_words(cid):
+    # False alarms (a term where the speaker said none) are judged once, by the WER benchmark, at the rate the
+    # prompt states: here an ordinary sentence must only still be transcribed as one.
     text = transcribe(load(cid), 16000)
     ref, hyp = words(CLIPS[cid]["text"]), words(text)
-    assert not terms_in(text), f"domain term in an ordinary sentence: {CLIPS[cid]['text']!r} -> {text!r}"
     assert word_errors(ref, hyp) / len(ref) <= 0.4, f"{' '.join(ref)!r} -> {' '.join(hyp)!r}"

@@ -115,6 +115,14 @@ def test_junk_in_padding_frames_does_not_change_loss():
     assert torch.allclose(base, other, rtol=1e-12, atol=1e-12)
 
 
+def test_loss_is_differentiable_with_respect_to_log_probs():
+    lp, tg, il, tl = _make_batch(31, 3, 20, 6, 4)
+    out = loss_and_grad(lp, tg, il, tl)  # backward runs in the candidate process (tests/hidden/driver.py)
+    assert out["requires_grad"], "the loss does not require grad: it is cut from the graph and cannot train"
+    assert out["backward_error"] is None, f"loss.backward() failed: {out['backward_error']}"
+    assert out["grad"] is not None and out["grad"].abs().sum() > 0, "backward gives log_probs no gradient"
+
+
 def test_gradient_is_zero_on_padding_frames_and_correct_on_valid_frames():
     lp, tg, il, tl = _make_batch(30, 4, 24, 6, 5)
     out = loss_and_grad(lp, tg, il, tl)  # backward runs in the candidate process (tests/hidden/driver.py)
@@ -195,8 +203,7 @@ def test_does_not_mutate_inputs():
     # The call and backward run in the candidate process (tests/hidden/driver.py), which sends back every
     # input as it looks afterwards; they are compared with this process's untouched originals.
     out = loss_and_grad(lp, tg, il, tl, blank=2)
-    after = out["inputs_after"]
-    assert out["backward_error"] is None, f"loss.backward() failed: {out['backward_error']}"
+    after = out["inputs_after"]  # whether backward worked is test_loss_is_differentiable_...'s concern
     assert torch.equal(after["log_probs"], lp), "log_probs was modified in place"
     for name, original in (("targets", tg), ("input_lengths", il), ("target_lengths", tl)):
         assert after[name].dtype == original.dtype, f"{name} changed dtype"

@@ -1,6 +1,7 @@
 import pytest
 import torch
 from driver import pooled
+from hidden_driver import on_a_device_without_data
 
 
 def expected(hidden, lengths):
@@ -43,6 +44,15 @@ def test_stays_on_the_input_device_and_dtype():
     out = pooled(torch.randn(2, 3, 4), torch.tensor([1, 3]))
     assert out["device_type"] == out["input_device_type"]
     assert out["dtype"] == "torch.float32"
+
+
+def test_mask_and_result_stay_on_the_accelerator():
+    # The meta device stands in for a GPU: a mask from torch.arange(T) without device=, a .cpu() result or an
+    # .item() host round trip fails here as the first two would on a GPU (prompt: "What is graded").
+    out = on_a_device_without_data(3, 6, 4)
+    assert out["error"] is None, f"on a device other than the CPU the function raised {out['error']}"
+    assert out["device_type"] == "meta", f"the result came back on {out['device_type']}, not the input's device"
+    assert out["shape"] == [3, 4]
 
 
 def test_half_precision_keeps_dtype_and_accuracy():

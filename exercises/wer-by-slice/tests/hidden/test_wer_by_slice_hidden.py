@@ -56,6 +56,9 @@ def test_normalize_case_and_punctuation(text, expected):
         ("rock 'n' roll", "rock n roll"),
         ("' lone ' apostrophes '", "lone apostrophes"),
         ("O'Neil's", "o'neil's"),
+        # Judged all at once: neither apostrophe of '' has a letter on both sides, though the word keeps letters.
+        ("rock''n roll", "rock n roll"),
+        ("it''s", "it s"),
     ],
 )
 def test_normalize_apostrophes(text, expected):
@@ -339,3 +342,15 @@ def test_random_corpus_matches_independent_levenshtein():
     assert out["overall"]["cer"] == _approx(tot[2] / tot[3])
     assert out["overall"]["n_utts"] == tot[4] == 120
     assert out["overall"]["n_ref_words"] == tot[1]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("\u0663 apples", "apples"),        # ARABIC-INDIC DIGIT THREE: a digit, not an ASCII one, not a letter
+        ("x\u00b2 + y\u00b2", "x y"),      # superscript two
+        ("\uff15 stars", "stars"),         # FULLWIDTH DIGIT FIVE
+    ],
+)
+def test_normalize_spells_out_ascii_digits_only(text, expected):
+    assert normalize(text) == expected
