@@ -145,8 +145,23 @@ def invitation_refusal(*, invitation: Invitation, now: datetime | None = None) -
 # --- invitations: staff ------------------------------------------------------------------------------
 
 
-def invitations_visible_to(*, user: User) -> QuerySet[Invitation]:
-    """Invitations (and so their exam links) this user may list."""
+def invitation_track_slugs(*, user: User) -> set[str]:
+    """Tracks this user may invite to and whose invitations they may list: the tracks they manage (all for
+    admins). A manager registered for no track sees and issues none."""
     if not user.has_perm("assessments.view_invitation"):
-        return Invitation.objects.none()
-    return Invitation.objects.all()
+        return set()
+    return managed_track_slugs(user=user)
+
+
+def invitations_visible_to(*, user: User) -> QuerySet[Invitation]:
+    """Invitations this user may list (never their links: only a hash of each is kept)."""
+    slugs = invitation_track_slugs(user=user)
+    return Invitation.objects.filter(track__slug__in=slugs) if slugs else Invitation.objects.none()
+
+
+def invitation_for_staff(*, user: User, invitation_id: int) -> Invitation:
+    """An invitation of a track this user manages; NotFound for any other id."""
+    invitation = invitations_visible_to(user=user).select_related("candidate", "track").filter(pk=invitation_id).first()
+    if invitation is None:
+        raise NotFound("No such invitation")
+    return invitation

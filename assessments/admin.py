@@ -1,5 +1,6 @@
 """Django admin for every model. Versioned content is read-only here: it changes through files."""
 
+from django import forms
 from django.contrib import admin, messages
 
 from . import models
@@ -101,7 +102,14 @@ class CandidateAdmin(admin.ModelAdmin):
 @admin.register(models.Invitation)
 class InvitationAdmin(admin.ModelAdmin):
     list_display = ["id", "candidate", "track", "expires_at", "extra_time_minutes", "revoked_at", "created_at"]
+    list_filter = ["track"]
     actions = ["withdraw"]
+    readonly_fields = ["candidate", "track", "created_by", "created_at"]
+    exclude = ["token_hash"]
+
+    def has_add_permission(self, request):
+        # Invitations are issued on the invitations page, which shows the link once (only its hash is kept).
+        return False
 
     @admin.action(description="Withdraw (the link stops working; a started attempt stays)", permissions=["change"])
     def withdraw(self, request, queryset):
@@ -109,17 +117,6 @@ class InvitationAdmin(admin.ModelAdmin):
 
         count = services.invitations_withdraw(invitations=list(queryset))
         self.message_user(request, f"Withdrew {count} invitation(s).")
-    list_filter = ["track"]
-    readonly_fields = ["nonce", "created_by", "created_at"]
-    raw_id_fields = ["candidate"]
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            import secrets
-
-            obj.nonce = secrets.token_urlsafe(24)
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 class IntegrityEventInline(admin.TabularInline):
@@ -193,17 +190,24 @@ class SubmissionAdmin(ReadOnlyContentAdmin):
 class DimensionScoreInline(admin.TabularInline):
     model = models.DimensionScore
     extra = 0
+    can_delete = False
+    readonly_fields = ["question", "dimension", "level", "evidence"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(models.Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
+class ScorecardAdmin(ReadOnlyContentAdmin):
+    """Read-only: scores change only on the scoring page, and a submitted scorecard only by an amendment."""
+
     list_display = ["attempt", "interviewer", "status", "recommendation", "submitted_at"]
     list_filter = ["status", "recommendation"]
     inlines = [DimensionScoreInline]
 
 
 @admin.register(models.DimensionScore)
-class DimensionScoreAdmin(admin.ModelAdmin):
+class DimensionScoreAdmin(ReadOnlyContentAdmin):
     list_display = ["scorecard", "question", "dimension", "level"]
 
 
@@ -218,7 +222,47 @@ class TrackManagerAdmin(admin.ModelAdmin):
     list_filter = ["track_slug"]
 
 
+class AssignmentForm(forms.ModelForm):
+    """The service's checks (an active interviewer, a section or question of the attempt's track) before saving."""
+
+    class Meta:
+        model = models.Assignment
+        fields = ["attempt", "interviewer", "section", "question"]
+
+    def clean(self):
+        from . import services
+
+        data = super().clean()
+        if data.get("attempt") and data.get("interviewer"):
+            try:
+                services.assignment_check(attempt=data["attempt"], interviewer=data["interviewer"],
+                                          section=data.get("section"), question=data.get("question"))
+            except services.AssessmentError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return data
+
+
 @admin.register(models.Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
+    form = AssignmentForm
     list_display = ["attempt", "interviewer", "section", "question", "created_at"]
     raw_id_fields = ["attempt"]
+
+    def save_model(self, request, obj, form, change):
+        from . import services
+
+        if change:  # an assignment is replaced, not edited: the old one goes, the new one passes the checks
+            models.Assignment.objects.filter(pk=obj.pk).delete()
+        services.assignment_create(attempt=obj.attempt, interviewer=obj.interviewer, section=obj.section,
+                                   question=obj.question, assigned_by=request.user)
+
+
+def _admins_only(request) -> bool:
+    """The admin site is for the Admin role only: it shows every track's candidates, so managers and interviewers
+    (who may be `is_staff` from an older setup) use the pages, which apply their tracks and assignments."""
+    from .access import is_admin
+
+    return bool(request.user.is_active and request.user.is_staff and is_admin(request.user))
+
+
+admin.site.has_permission = _admins_only

@@ -31,7 +31,7 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         ("assessments", "view_integrityevent"),
     },
 }
-ADMIN_APPS = ("assessments", "graders", "auth")
+ADMIN_APPS = ("assessments", "graders", "auth", "axes")
 
 
 def roles_ensure() -> dict[str, int]:

@@ -158,6 +158,7 @@ def candidates_generate(world: World, start: int, count: int, seed: int) -> None
         ScorecardStatus,
         Submission,
         SubmitReason,
+        token_hash,
     )
 
     now = timezone.now()
@@ -170,7 +171,8 @@ def candidates_generate(world: World, start: int, count: int, seed: int) -> None
                                           for k in range(6)))
             for i in range(start, start + count))
         invitations = Invitation.objects.bulk_create(
-            Invitation(candidate=c, track=world.track, created_by=world.manager, nonce=secrets.token_urlsafe(24),
+            Invitation(candidate=c, track=world.track, created_by=world.manager,
+                       token_hash=token_hash(secrets.token_urlsafe(32)),
                        expires_at=now + timedelta(days=settings.INVITATION_DEFAULT_DAYS))
             for c in candidates)
         attempts = []

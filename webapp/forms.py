@@ -21,6 +21,11 @@ class InvitationForm(forms.Form):
                                             label="Extra time (minutes, accommodation)")
     send_email = forms.BooleanField(required=False, initial=False, label="Email the link to the candidate now")
 
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the tracks this user manages: a manager of no track has nothing to choose.
+        self.fields["track"].queryset = selectors.invitation_tracks(user=user)
+
     def clean(self):
         data = super().clean()
         opens, closes = data.get("window_opens_at"), data.get("window_closes_at")

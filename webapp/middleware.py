@@ -34,3 +34,18 @@ class NotFoundMiddleware:
         if isinstance(exception, NotFound):
             raise Http404(str(exception)) from exception
         return None
+
+
+class NoStoreMiddleware:
+    """Every page here is personal data (a candidate's answers, reports, exports) or a key to it (an exam page
+    carries its token): no browser or proxy keeps a copy. Static files are served before this (whitenoise) and
+    keep their long cache; a view that sets its own Cache-Control keeps it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -7,7 +7,9 @@ Production sets DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis) and SANDBOX
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_htmx",
     "template_partials",
+    "axes",
     "assessments",
     "graders",
     "webapp",
@@ -75,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "webapp.middleware.NotFoundMiddleware",
+    "webapp.middleware.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a lockout into its response
 ]
 
 ROOT_URLCONF = "webapp.urls"
@@ -125,6 +130,16 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
+# Wrong passwords: django-axes locks the account from that address after AXES_FAILURE_LIMIT failures for the
+# cool-off time (a right password included), records every failure (admin: Access failures) and logs it.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one attacker cannot lock a colleague out from elsewhere
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "webapp.ratelimit.client_address"  # TRUSTED_PROXIES decides, as for the rate limits
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -161,6 +176,25 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind TLS at a reverse proxy: DJANGO_SSL_REDIRECT sends http to https, DJANGO_HSTS_SECONDS asks browsers to
+# use https only (start small; browsers remember it), and the proxy's X-Forwarded-Proto says a request was https.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Staff sessions: a working day, renewed while used, not two weeks.
+SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_SECONDS", str(12 * 3600)))
+SESSION_SAVE_EVERY_REQUEST = False
+# The reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or networks, e.g.
+# "10.0.0.0/8,127.0.0.1"): rate limits and the audit trail key on the client address they report. Empty: the
+# peer's own address (REMOTE_ADDR), which behind a proxy is the proxy's for every client (docs/deployment.md).
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
+try:
+    TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network(p, strict=False) for p in TRUSTED_PROXIES]
+except ValueError as exc:
+    raise SystemExit(f"Configuration error: TRUSTED_PROXIES: {exc}") from exc
 
 # Content: data folders, located through settings so a site can keep its own.
 CONTENT_EXERCISES_DIR = Path(os.environ.get("CONTENT_EXERCISES_DIR", BASE_DIR / "exercises"))
@@ -263,6 +297,12 @@ GRADING_OVERDUE_S = int(os.environ.get("GRADING_OVERDUE_S", "900"))
 EXAM_SAVE_GRACE_SECONDS = int(os.environ.get("EXAM_SAVE_GRACE_SECONDS", "5"))
 EXAM_MAX_INTEGRITY_EVENTS = int(os.environ.get("EXAM_MAX_INTEGRITY_EVENTS", "5000"))
 EXAM_MAX_ANSWER_CHARS = int(os.environ.get("EXAM_MAX_ANSWER_CHARS", "200000"))
+# Saves per attempt per minute (autosave sends one per pause in typing; the page waits and retries past this).
+EXAM_SAVES_PER_MINUTE = int(os.environ.get("EXAM_SAVES_PER_MINUTE", "120"))
+# Code snapshots (for reviewers' playback): at most one new row per EXAM_SNAPSHOT_INTERVAL_S per question, and
+# no new rows once an attempt's snapshots hold EXAM_SNAPSHOT_MAX_BYTES (the latest state is still kept).
+EXAM_SNAPSHOT_INTERVAL_S = int(os.environ.get("EXAM_SNAPSHOT_INTERVAL_S", "10"))
+EXAM_SNAPSHOT_MAX_BYTES = int(os.environ.get("EXAM_SNAPSHOT_MAX_BYTES", str(8 * 1024 * 1024)))
 # Invitation links: failed token lookups allowed per client address per window before 429.
 INVITATION_LOOKUP_FAILURES = int(os.environ.get("INVITATION_LOOKUP_FAILURES", "20"))
 INVITATION_LOOKUP_WINDOW_S = int(os.environ.get("INVITATION_LOOKUP_WINDOW_S", "600"))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("rubrics/<slug:slug>/", content.rubric_detail, name="rubric-detail"),
     path("invitations/", invitations.invitation_list, name="invitation-list"),
     path("invitations/new/", invitations.invitation_new, name="invitation-new"),
+    path("invitations/<int:invitation_id>/", invitations.invitation_action, name="invitation-action"),
     path("exam/<str:token>/", exam.landing, name="exam-landing"),
     path("exam/<str:token>/start/", exam.start, name="exam-start"),
     path("exam/<str:token>/questions/", exam.resume, name="exam-resume"),

@@ -12,7 +12,7 @@ from .attempts import (
     Submission,
     SubmitReason,
 )
-from .candidates import INVITATION_SALT, Candidate, Invitation
+from .candidates import INVITATION_SALT, Candidate, Invitation, token_hash
 from .content import (
     Competency,
     Question,
@@ -34,5 +34,5 @@ __all__ = [
     "DimensionScore", "ImmutableRecordError", "IntegrityEvent", "IntegrityKind", "Invitation", "Question",
     "QuestionFiles", "QuestionKind", "Recommendation", "Response", "ResponseSnapshot", "Rubric", "RubricDescriptor",
     "RubricDimension", "RubricLevel", "Scorecard", "ScorecardStatus", "Section", "SectionQuestion", "Submission",
-    "SubmitReason", "Track", "TrackManager", "VersionedContent",
+    "SubmitReason", "Track", "TrackManager", "VersionedContent", "token_hash",
 ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
-from django.core import signing
 from django.db import models
 from django.db.models import F, Q
 
@@ -27,14 +28,20 @@ class Candidate(models.Model):
         return f"{self.full_name} ({self.code})"
 
 
-INVITATION_SALT = "assessments.invitation"
+INVITATION_SALT = "assessments.invitation"  # of the signed tokens issued before 0006 (their hashes still match)
+
+
+def token_hash(token: str) -> str:
+    """What is stored of an invitation token: it is the candidate's only key, so the database never holds it."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Invitation(models.Model):
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="invitations")
     track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="invitations")
-    # Random per invitation: the signed token carries it, so a token cannot be derived from the id.
-    nonce = models.CharField(max_length=64, unique=True, editable=False)
+    # The token is random (no id in it) and only its hash is kept: staff, admins and a database dump cannot
+    # rebuild a link, so nobody but the candidate (who got it by e-mail) can act as the candidate.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     expires_at = models.DateTimeField()
     window_opens_at = models.DateTimeField(null=True, blank=True, help_text="Optional: earliest start")
     window_closes_at = models.DateTimeField(null=True, blank=True, help_text="Optional: latest start")
@@ -57,6 +64,6 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"Invitation #{self.pk} for {self.candidate}"
 
-    @property
-    def token(self) -> str:
-        return signing.dumps({"i": self.pk, "n": self.nonce}, salt=INVITATION_SALT, compress=True)
+    # The raw token, set only on the instance that issued it (invitation_create, invitation_link_renew): shown
+    # once to the issuer and sent to the candidate, never stored.
+    token: str | None = None

@@ -29,7 +29,7 @@ from .exam import (
     invitation_from_token,
 )
 from .home import Home, home_get
-from .invitations import invitation_list_recent
+from .invitations import invitation_list_recent, invitation_tracks
 from .reports import (
     AttemptReport,
     Calibration,
@@ -60,7 +60,8 @@ __all__ = [
     "attempt_for_invitation", "attempt_question_ids", "attempt_report", "attempt_report_get", "calibration",
     "comparison", "current_scorecards", "exam_landing_get", "exam_outline", "exam_progress_get", "exam_question",
     "exam_question_get", "exam_questions_by_slug", "exam_response", "home_get", "interviewer_queue",
-    "invitation_from_token", "invitation_list_recent", "own_scorecard", "panel_get", "question_get",
+    "invitation_from_token", "invitation_list_recent", "invitation_tracks", "own_scorecard", "panel_get",
+    "question_get",
     "question_page_get", "question_versions", "rubric_current_get", "rubric_get_detail", "scorecard_history",
     "scorecards_visible_to", "scoring_form_get", "scoring_sheet_get", "track_get", "track_list_current",
     "track_signal_distribution",

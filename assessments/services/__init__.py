@@ -28,11 +28,13 @@ from .invitations import (
     invitation_create,
     invitation_email_send,
     invitation_issue,
+    invitation_link_renew,
     invitations_withdraw,
 )
 from .results import submission_automated_score_record
 from .scoring import (
     ScoreInput,
+    assignment_check,
     assignment_create,
     scorecard_amend,
     scorecard_open,
@@ -42,12 +44,12 @@ from .scoring import (
 )
 
 __all__ = [
-    "AssessmentError", "AttemptClosed", "ConsentRequired", "DeadlinePassed", "IntegritySignal", "InvitationUnusable",
-    "NotFound", "ScoreInput", "ScorecardInvalid", "ScoringError", "StaleRevision", "SyncReport",
-    "assignment_create", "attempt_close_if_due", "attempt_extend", "attempt_open_check", "attempt_start",
-    "attempt_submit", "attempts_close_due", "candidate_create", "content_sync", "content_sync_bundle",
-    "integrity_event_record", "integrity_signals_record", "invitation_create", "invitation_email_send",
-    "invitation_issue", "invitations_withdraw", "response_save", "scorecard_amend",
-    "scorecard_open", "scorecard_save", "scorecard_submit", "submission_automated_score_record",
-    "track_manager_add",
+    "AssessmentError", "AttemptClosed", "ConsentRequired", "DeadlinePassed", "IntegritySignal",
+    "InvitationUnusable", "NotFound", "ScoreInput", "ScorecardInvalid", "ScoringError", "StaleRevision",
+    "SyncReport", "assignment_check", "assignment_create", "attempt_close_if_due", "attempt_extend",
+    "attempt_open_check", "attempt_start", "attempt_submit", "attempts_close_due", "candidate_create",
+    "content_sync", "content_sync_bundle", "integrity_event_record", "integrity_signals_record",
+    "invitation_create", "invitation_email_send", "invitation_link_renew", "invitation_issue",
+    "invitations_withdraw", "response_save", "scorecard_amend", "scorecard_open", "scorecard_save",
+    "scorecard_submit", "submission_automated_score_record", "track_manager_add",
 ]

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from ..access import invitation_refusal
@@ -111,9 +113,27 @@ def response_save(*, attempt: Attempt, question: Question, body: str, base_revis
     response.revision += 1
     response.save(update_fields=["body", "revision", "updated_at"])
     if question.kind == QuestionKind.CODING:
-        ResponseSnapshot.objects.create(attempt=attempt, question=question, revision=response.revision, body=body,
-                                        created_at=now)
+        _snapshot_record(attempt=attempt, question=question, revision=response.revision, body=body, now=now)
     return response
+
+
+def _snapshot_record(*, attempt: Attempt, question: Question, revision: int, body: str, now: datetime) -> None:
+    """Keep how the code grew, at a bounded cost: nothing when the text did not change; within
+    EXAM_SNAPSHOT_INTERVAL_S of the last snapshot, or once the attempt's snapshots hold
+    EXAM_SNAPSHOT_MAX_BYTES, the last snapshot takes the new text instead of a new row (so the latest state is
+    always there, and one client saving in a loop cannot grow the table without bound)."""
+    last = (ResponseSnapshot.objects.filter(attempt=attempt, question=question).order_by("-revision")
+            .only("pk", "body", "created_at").first())
+    if last is not None and last.body == body:
+        return
+    if last is not None:
+        recent = (now - last.created_at).total_seconds() < settings.EXAM_SNAPSHOT_INTERVAL_S
+        fold = recent or (ResponseSnapshot.objects.filter(attempt=attempt)
+                          .aggregate(n=Sum(Length("body")))["n"] or 0) + len(body) > settings.EXAM_SNAPSHOT_MAX_BYTES
+        if fold:
+            ResponseSnapshot.objects.filter(pk=last.pk).update(body=body, revision=revision)
+            return
+    ResponseSnapshot.objects.create(attempt=attempt, question=question, revision=revision, body=body, created_at=now)
 
 
 @transaction.atomic

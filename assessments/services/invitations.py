@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from ..errors import AssessmentError
-from ..models import Candidate, Invitation, Track
+from ..models import Attempt, Candidate, Invitation, Track, token_hash
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O/1/I: codes are read aloud
 
@@ -38,13 +38,28 @@ def invitation_create(*, candidate: Candidate, track: Track, created_by: Abstrac
         raise AssessmentError(
             f"Track '{track.slug}' v{track.version} has been replaced; invite to the current version."
         )
+    token = secrets.token_urlsafe(32)
     invitation = Invitation(
-        candidate=candidate, track=track, created_by=created_by, nonce=secrets.token_urlsafe(24),
+        candidate=candidate, track=track, created_by=created_by, token_hash=token_hash(token),
         expires_at=expires_at or timezone.now() + timedelta(days=settings.INVITATION_DEFAULT_DAYS),
         window_opens_at=window_opens_at, window_closes_at=window_closes_at, extra_time_minutes=extra_time_minutes,
     )
     invitation.full_clean()
     invitation.save()
+    invitation.token = token
+    return invitation
+
+
+def invitation_link_renew(*, invitation: Invitation) -> Invitation:
+    """A new link for an invitation (the old one stops working): only the hash is kept, so a lost link cannot be
+    shown again. Refused once the attempt has started, so a candidate mid-exam never loses their page."""
+    if invitation.revoked_at:
+        raise AssessmentError("This invitation has been withdrawn.")
+    if Attempt.objects.filter(invitation=invitation).exists():
+        raise AssessmentError("The candidate has started: their link stays as it is.")
+    token = secrets.token_urlsafe(32)
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=token_hash(token))
+    invitation.token_hash, invitation.token = token_hash(token), token
     return invitation
 
 

@@ -36,6 +36,18 @@ def track_manager_add(*, track_slug: str, user: AbstractBaseUser) -> TrackManage
 def assignment_create(*, attempt: Attempt, interviewer: AbstractBaseUser, section: Section | None = None,
                       question: Question | None = None, assigned_by: AbstractBaseUser | None = None) -> Assignment:
     """Ask an interviewer to score an attempt (all of it, a section, or a question). Idempotent."""
+    assignment_check(attempt=attempt, interviewer=interviewer, section=section, question=question)
+    existing = Assignment.objects.filter(attempt=attempt, interviewer=interviewer, section=section,
+                                         question=question).first()
+    if existing:
+        return existing
+    return Assignment.objects.create(attempt=attempt, interviewer=interviewer, section=section, question=question,
+                                     assigned_by=assigned_by)
+
+
+def assignment_check(*, attempt: Attempt, interviewer: AbstractBaseUser, section: Section | None = None,
+                     question: Question | None = None) -> None:
+    """Why this assignment may not be made (ScoringError), for the service and the admin's form alike."""
     if section is not None and question is not None:
         raise ScoringError("Assign a section or a question, not both.")
     if not interviewer.is_active or not interviewer.has_perm("assessments.score_attempt"):
@@ -44,12 +56,6 @@ def assignment_create(*, attempt: Attempt, interviewer: AbstractBaseUser, sectio
         raise ScoringError("That section is not part of this attempt's track.")
     if question is not None and question.pk not in attempt_question_ids(attempt=attempt):
         raise ScoringError("That question is not part of this attempt's track.")
-    existing = Assignment.objects.filter(attempt=attempt, interviewer=interviewer, section=section,
-                                         question=question).first()
-    if existing:
-        return existing
-    return Assignment.objects.create(attempt=attempt, interviewer=interviewer, section=section, question=question,
-                                     assigned_by=assigned_by)
 
 
 def _current_scorecard(attempt: Attempt, interviewer: AbstractBaseUser) -> Scorecard | None:

@@ -26,13 +26,37 @@ pytestmark = pytest.mark.django_db
 def test_token_round_trip_and_tampering(invitation):
     assert invitation_from_token(token=invitation.token) == invitation
     tampered = invitation.token[:-2] + ("A" if invitation.token[-2] != "A" else "B") + invitation.token[-1]
-    for bad in (tampered, invitation.token[:-5], "", "not-a-token"):
+    for bad in (tampered, invitation.token[:-5], "", "not-a-token", "x" * 600):
         with pytest.raises(InvalidInvitationToken):
             invitation_from_token(token=bad)
-    # A correctly signed token for the right id but another nonce (e.g. a reissued invite) is refused.
+    # A token signed the old way for the right id is refused: a link is its random token, nothing derivable.
     forged = signing.dumps({"i": invitation.pk, "n": "guessed"}, salt=INVITATION_SALT, compress=True)
     with pytest.raises(InvalidInvitationToken):
         invitation_from_token(token=forged)
+
+
+def test_the_token_holds_no_id_and_only_its_hash_is_stored(invitation):
+    from assessments.models import Invitation, token_hash
+
+    token = invitation.token
+    assert len(token) >= 43 and ":" not in token
+    with pytest.raises(signing.BadSignature):  # not a signed payload: nothing in it to read
+        signing.loads(token, salt=INVITATION_SALT)
+    stored = Invitation.objects.get(pk=invitation.pk)
+    assert stored.token is None and stored.token_hash == token_hash(token) and token not in str(stored.__dict__)
+
+
+def test_a_new_link_replaces_the_old_one_until_the_exam_starts(invitation):
+    from assessments.services import AssessmentError, invitation_link_renew
+
+    old = invitation.token
+    invitation_link_renew(invitation=invitation)
+    assert invitation.token != old and invitation_from_token(token=invitation.token) == invitation
+    with pytest.raises(InvalidInvitationToken):
+        invitation_from_token(token=old)
+    attempt_start(invitation=invitation, consent=True)
+    with pytest.raises(AssessmentError, match="has started"):
+        invitation_link_renew(invitation=invitation)
 
 
 def test_candidate_email_is_normalised_and_code_is_anonymous(invitation):

@@ -54,3 +54,24 @@ def test_production_settings_come_from_the_environment(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == ("django.db.backends.postgresql it redis://cache:6379/0 False "
                                   "['interviews.example.com']"), out.stderr
+
+
+PRODUCTION = {"DJANGO_SECRET_KEY": "k" * 20 + "-production-secret-for-the-deploy-check-0123456789",
+              "DJANGO_ALLOWED_HOSTS": "interviews.example.com", "DJANGO_BEHIND_TLS_PROXY": "true",
+              "DJANGO_SSL_REDIRECT": "true", "DJANGO_HSTS_SECONDS": "31536000",
+              "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "true", "DJANGO_HSTS_PRELOAD": "true"}
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "CELERY_", "SANDBOX"))}
+    env.update({"INTERVIEW_TRACK_VAR_DIR": str(tmp_path / "var"), "DJANGO_SETTINGS_MODULE": "webapp.settings",
+                **PRODUCTION})
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "no issues" in result.stdout, result.stdout + result.stderr
+
+
+def test_bad_trusted_proxies_are_a_clear_error(tmp_path):
+    result = _run_check({"DJANGO_DEBUG": "true", "TRUSTED_PROXIES": "10.0.0.0/8,not-an-address"}, tmp_path)
+    assert result.returncode != 0 and "Configuration error: TRUSTED_PROXIES" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -8,7 +8,7 @@ post, so written answers work without JavaScript.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import wraps
 from typing import TYPE_CHECKING
 
@@ -42,24 +42,25 @@ def _refuse(request: HttpRequest, template: str, context: dict, status: int) -> 
 
 
 def with_invitation(view):
-    """Resolve the token (rate limited on failures per client address) and pass the invitation."""
+    """Resolve the token and pass the invitation; invalid tokens are rate limited per client address."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, token: str, *args, **kwargs):
-        ip = ratelimit.client_address(request)
-        limit, window = settings.INVITATION_LOOKUP_FAILURES, settings.INVITATION_LOOKUP_WINDOW_S
-        if ratelimit.is_limited("invite", ip, limit=limit, window_s=window):
-            response = _refuse(request, "exam/refused.html", {
-                "title": "Too many attempts",
-                "message": "Too many invalid invitation links were tried from this address. "
-                           "Please wait a few minutes and open the link from your email again.",
-            }, status=429)
-            response["Retry-After"] = str(window)
-            return response
+        # The token is checked first: one that verifies is never refused, whatever else came from the same address
+        # (behind a proxy without TRUSTED_PROXIES every candidate shares one). Only failures count and are limited.
         try:
             invitation = selectors.invitation_from_token(token=token)
         except services.NotFound:
-            ratelimit.hit("invite", ip, window_s=window)
+            ip = ratelimit.client_address(request)
+            limit, window = settings.INVITATION_LOOKUP_FAILURES, settings.INVITATION_LOOKUP_WINDOW_S
+            if ratelimit.hit("invite", ip, window_s=window) > limit:
+                response = _refuse(request, "exam/refused.html", {
+                    "title": "Too many attempts",
+                    "message": "Too many invalid invitation links were tried from this address. "
+                               "Please wait a few minutes and open the link from your email again.",
+                }, status=429)
+                response["Retry-After"] = str(window)
+                return response
             if _wants_json(request):
                 return JsonResponse({"code": "invalid_link", "error": "This invitation link is not valid."},
                                     status=404)
@@ -178,6 +179,14 @@ def answer_save(request: HttpRequest, invitation: Invitation, token: str, attemp
     except ValueError:
         return _save_error(request, as_json, back, 400, "bad_request", "The save did not say which version it "
                            "was based on; reload the page (your text is kept in this browser).")
+    if ratelimit.hit("save", str(attempt.pk), window_s=60) > settings.EXAM_SAVES_PER_MINUTE:
+        # One attempt saving in a loop (a script, a stuck tab): refused for a moment; the page keeps the text and
+        # retries after Retry-After, so nothing typed is lost.
+        resp = _save_error(request, as_json, back, 429, "too_many_saves",
+                           "Saving paused for a moment (too many saves in a minute); your text is kept and will be "
+                           "saved shortly.")
+        resp["Retry-After"] = "10"
+        return resp
     if len(body) > settings.EXAM_MAX_ANSWER_CHARS:
         return _save_error(request, as_json, back, 413, "too_long",
                            f"This answer is longer than {settings.EXAM_MAX_ANSWER_CHARS:,} characters and was not "
@@ -263,19 +272,27 @@ def signals(request: HttpRequest, invitation: Invitation, token: str, attempt: A
     for event in events:
         if not isinstance(event, dict):
             continue
-        client_at = parse_datetime(event["at"]) if isinstance(event.get("at"), str) else None
+        client_at = _client_time(event.get("at"))
         batch.append(services.IntegritySignal(
-            kind=str(event.get("kind")), client_at=_aware(client_at),
+            kind=str(event.get("kind")), client_at=client_at,
             question_slug=event["question"] if isinstance(event.get("question"), str) else None,
             chars=event["chars"] if isinstance(event.get("chars"), int) else None))
     recorded = services.integrity_signals_record(attempt=attempt, signals=batch)
     return JsonResponse({"recorded": recorded})
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and timezone.is_naive(value):
-        return timezone.make_aware(value, timezone.utc)
-    return value
+def _client_time(value: object) -> datetime | None:
+    """The page's own clock for a signal: kept as evidence only, so a missing, malformed or impossible time
+    ("2026-13-45T99:00") is dropped, never an error; a time without a zone is taken as UTC."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        return None
+    if parsed is not None and timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed
 
 
 # --- submit ------------------------------------------------------------------------------------

@@ -1,14 +1,16 @@
-"""Staff: list invitations, invite a candidate (and email the link)."""
+"""Staff: list the invitations of the tracks they manage, invite a candidate (and email the link), withdraw one
+or give it a new link. A link is shown once, when issued: only its hash is kept."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
-from assessments import selectors, services
+from assessments import access, selectors, services
 
 from ..forms import InvitationForm
 
@@ -20,14 +22,15 @@ def _link(request: HttpRequest, invitation) -> str:
 @login_required
 @permission_required("assessments.view_invitation", raise_exception=True)
 def invitation_list(request: HttpRequest) -> HttpResponse:
-    rows = [(inv, _link(request, inv)) for inv in selectors.invitation_list_recent(user=request.user)]
-    return render(request, "invitations/list.html", {"rows": rows})
+    return render(request, "invitations/list.html", {
+        "invitations": selectors.invitation_list_recent(user=request.user),
+        "can_invite": bool(access.invitation_track_slugs(user=request.user))})
 
 
 @login_required
 @permission_required("assessments.add_invitation", raise_exception=True)
 def invitation_new(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -38,11 +41,40 @@ def invitation_new(request: HttpRequest) -> HttpResponse:
         except services.AssessmentError as exc:
             form.add_error(None, str(exc))
         else:
-            link = _link(request, invitation)
-            if data["send_email"]:
-                services.invitation_email_send(invitation=invitation, link=link)
-                messages.success(request, f"Invitation created and emailed to {invitation.candidate.email}.")
-            else:
-                messages.success(request, "Invitation created. Send the candidate the link below.")
-            return render(request, "invitations/created.html", {"invitation": invitation, "link": link})
+            return _issued(request, invitation, send_email=data["send_email"])
     return render(request, "invitations/new.html", {"form": form})
+
+
+def _issued(request: HttpRequest, invitation, *, send_email: bool) -> HttpResponse:
+    link = _link(request, invitation)
+    if send_email:
+        services.invitation_email_send(invitation=invitation, link=link)
+        messages.success(request, f"Link emailed to {invitation.candidate.email}.")
+    else:
+        messages.success(request, "Send the candidate the link below.")
+    response = render(request, "invitations/created.html", {"invitation": invitation, "link": link})
+    response["Cache-Control"] = "no-store"  # the link is the candidate's only key
+    return response
+
+
+@require_POST
+@login_required
+@permission_required("assessments.change_invitation", raise_exception=True)
+def invitation_action(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """Withdraw an invitation, or give it a new link (the old one stops working) while it is not started."""
+    invitation = access.invitation_for_staff(user=request.user, invitation_id=invitation_id)
+    action = request.POST.get("action")
+    if action == "withdraw":
+        services.invitations_withdraw(invitations=[invitation])
+        messages.success(request, f"Withdrew the invitation of {invitation.candidate.full_name}: its link stops "
+                                  "working; an attempt already started stays as it is.")
+    elif action in ("renew", "renew-email"):
+        try:
+            invitation = services.invitation_link_renew(invitation=invitation)
+        except services.AssessmentError as exc:
+            messages.error(request, str(exc))
+        else:
+            return _issued(request, invitation, send_email=action == "renew-email")
+    else:
+        messages.error(request, "Unknown action.")
+    return redirect("invitation-list")

@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from assessments import roles
 from assessments.demo import demo_panel_ensure
-from assessments.models import Attempt, AttemptStatus, Candidate, Invitation, Track
-from assessments.services import candidate_create, invitation_create
+from assessments.models import Attempt, Candidate, Invitation, Track
+from assessments.services import candidate_create, invitation_create, invitation_link_renew
 
 DEMO_USERS = [
     # username, password, group, is_staff, is_superuser, full name
     ("admin", "demo-admin", roles.ADMIN, True, True, "Ada Admin"),
-    ("manager", "demo-manager", roles.HIRING_MANAGER, True, False, "Hana Manager"),
+    ("manager", "demo-manager", roles.HIRING_MANAGER, False, False, "Hana Manager"),  # no admin: pages only
     ("interviewer", "demo-interviewer", roles.INTERVIEWER, False, False, "Ivan Interviewer"),
     ("interviewer2", "demo-interviewer", roles.INTERVIEWER, False, False, "Iris Interviewer"),
 ]
@@ -67,9 +67,10 @@ class Command(BaseCommand):
         if candidate is None:
             candidate = candidate_create(full_name="Dana Demo", email="demo.candidate@example.com",
                                          notes="Demo candidate created by seed_demo.")
+        # Only a hash of a link is stored, so an unstarted demo invitation gets a new link to print; a started one
+        # keeps its link (already in the developer's browser) and a fresh invitation is printed beside it.
         now = timezone.now()
         for invitation in candidate.invitations.filter(track=track, revoked_at__isnull=True, expires_at__gt=now):
-            attempt = Attempt.objects.filter(invitation=invitation).first()
-            if attempt is None or (attempt.status == AttemptStatus.IN_PROGRESS and attempt.deadline_at > now):
-                return invitation
+            if not Attempt.objects.filter(invitation=invitation).exists():
+                return invitation_link_renew(invitation=invitation)
         return invitation_create(candidate=candidate, track=track)

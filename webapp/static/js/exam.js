@@ -191,6 +191,10 @@
         self.blocked = true;
         showClosed(json.error || "This exam is closed.");
         setState("Not saved");
+      } else if (status === 429) {
+        // Too many saves in a minute: the text stays here and goes with the next try.
+        setState("Saving paused a moment — kept in this browser");
+        self.schedule(10000);
       } else if (status >= 400 && status < 500) {
         setState("Not saved: " + (json.error || ("error " + status)));
       } else {
