@@ -94,9 +94,30 @@ class SectionQuestionAdmin(ReadOnlyContentAdmin):
 
 @admin.register(models.Candidate)
 class CandidateAdmin(admin.ModelAdmin):
-    list_display = ["code", "full_name", "email", "created_at"]
+    list_display = ["code", "full_name", "email", "created_at", "erased_at"]
     search_fields = ["code", "full_name", "email"]
-    readonly_fields = ["code", "created_by", "created_at"]
+    readonly_fields = ["code", "created_by", "created_at", "erased_at", "privacy"]
+
+    @admin.display(description="Data rights")
+    def privacy(self, obj):
+        from django.urls import NoReverseMatch, reverse
+        from django.utils.html import format_html
+
+        if obj is None or obj.pk is None:
+            return "-"
+        try:  # by URL name: the page is the web app's (webapp.views.privacy)
+            url = reverse("privacy-candidate", args=[obj.pk])
+        except NoReverseMatch:
+            return "-"
+        return format_html('<a href="{}">Data archive and erasure</a>', url)
+
+
+@admin.register(models.RetentionPolicy)
+class RetentionPolicyAdmin(admin.ModelAdmin):
+    """How long each track keeps candidates' personal data (tracks without one: RETENTION_DEFAULT_DAYS)."""
+
+    list_display = ["track_slug", "purge_after_days", "note", "updated_at"]
+    search_fields = ["track_slug"]
 
 
 @admin.register(models.Invitation)
@@ -136,7 +157,7 @@ class AttemptAdmin(admin.ModelAdmin):
     list_filter = ["status", "track"]
     # The deadline moves only through the actions, so extra time is always on record.
     readonly_fields = ["invitation", "track", "status", "started_at", "deadline_at", "extra_minutes", "consented_at",
-                       "submitted_at", "submit_reason"]
+                       "consent_version", "submitted_at", "submit_reason"]
     inlines = [IntegrityEventInline]
     actions = ["add_15_minutes", "add_30_minutes", "submit_now"]
 

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, Permission
 INTERVIEWER = "Interviewer"
 HIRING_MANAGER = "Hiring manager"
 ADMIN = "Admin"
+ALL_ROLES = (INTERVIEWER, HIRING_MANAGER, ADMIN)
 
 _CONTENT = ["competency", "rubric", "rubriclevel", "rubricdimension", "rubricdescriptor", "question",
             "track", "section", "sectionquestion"]
@@ -31,7 +32,7 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         ("assessments", "view_integrityevent"),
     },
 }
-ADMIN_APPS = ("assessments", "graders", "auth", "axes")
+ADMIN_APPS = ("assessments", "graders", "auth", "axes", "audit", "auditlog", "account", "socialaccount", "mfa")
 
 
 def roles_ensure() -> dict[str, int]:

@@ -10,14 +10,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {"webapp", "assessments", "graders", "sandboxes", "ops"}
+OURS = {"webapp", "assessments", "graders", "sandboxes", "ops", "accounts", "audit"}
 # room -> the rooms it may import (besides itself)
 ALLOWED = {
     "sandboxes": set(),
     "assessments": set(),
     "graders": {"assessments", "sandboxes"},
-    "ops": {"assessments", "graders", "sandboxes"},
-    "webapp": {"assessments", "graders", "ops"},
+    "accounts": {"assessments"},
+    "audit": {"assessments", "graders", "accounts"},
+    "ops": {"assessments", "graders", "sandboxes", "audit"},
+    "webapp": {"assessments", "graders", "ops", "accounts", "audit"},
 }
 # Plain Python: shipped into the sandbox, run in notebooks, or shared by the worker and the CLI.
 NO_DJANGO = ["sandboxes", "graders/harness", "graders/result.py", "graders/grading.py", "graders/jobs.py",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.http import Http404
 
@@ -17,8 +19,21 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if settings.CONTENT_SECURITY_POLICY and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = settings.CONTENT_SECURITY_POLICY
+            response["Content-Security-Policy"] = _with_sso_form_action(settings.CONTENT_SECURITY_POLICY)
         return response
+
+
+def _with_sso_form_action(policy: str) -> str:
+    """Starting single sign-on posts a form here that redirects to the identity provider, and browsers hold the
+    redirect to form-action too: the configured providers' origins are allowed there, nothing else."""
+    origins = set()
+    for app in (settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect") or {}).get("APPS") or []:
+        parts = urlsplit((app.get("settings") or {}).get("server_url") or "")
+        if parts.scheme in ("http", "https") and parts.netloc:
+            origins.add(f"{parts.scheme}://{parts.netloc}")
+    if not origins:
+        return policy
+    return policy.replace("form-action 'self'", "form-action 'self' " + " ".join(sorted(origins)))
 
 
 class NotFoundMiddleware:

@@ -6,37 +6,14 @@ production) cannot be reached, it lets the request through and logs it.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import time
 
-from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+
+from accounts.network import client_address  # noqa: F401 - the rate limits' key, re-exported
 
 log = logging.getLogger(__name__)
-
-
-def _trusted(addr: str) -> bool:
-    try:
-        ip = ipaddress.ip_address(addr)
-    except ValueError:
-        return False
-    return any(ip in net for net in settings.TRUSTED_PROXY_NETWORKS)
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, unless that is one of our reverse proxies (TRUSTED_PROXIES), then the
-    right-most X-Forwarded-For entry that is not one of them. Entries left of it are the client's own say and are
-    never used, so a client cannot pick its bucket by sending the header itself."""
-    remote = request.META.get("REMOTE_ADDR", "unknown")
-    if not _trusted(remote):
-        return remote
-    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-    for hop in reversed(hops):
-        if not _trusted(hop):
-            return hop
-    return remote
 
 
 def _key(bucket: str, ident: str, window_s: int) -> str:

@@ -8,6 +8,7 @@ Production sets DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis) and SANDBOX
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -61,8 +62,17 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+    "auditlog",
+    "accounts",
     "assessments",
     "graders",
+    "audit",
+    "ops",
     "webapp",
 ]
 
@@ -74,6 +84,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.RequireTotpMiddleware",
+    "audit.middleware.AuditMiddleware",  # the actor of every change; a read event for candidate data pages
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -132,14 +145,53 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 # Wrong passwords: django-axes locks the account from that address after AXES_FAILURE_LIMIT failures for the
 # cool-off time (a right password included), records every failure (admin: Access failures) and logs it.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "allauth.account.auth_backends.AuthenticationBackend"]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # one attacker cannot lock a colleague out from elsewhere
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "webapp.ratelimit.client_address"  # TRUSTED_PROXIES decides, as for the rate limits
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"  # TRUSTED_PROXIES decides, as for the rate limits
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "accounts.network.login_username"  # allauth: username= or the form's `login`
+
+# Sign-in (django-allauth): local accounts by username (no self sign-up), optional TOTP, and single sign-on through
+# the company's OpenID Connect provider when OIDC_ISSUER is set. Its groups map to roles and managed tracks on
+# every sign-in (accounts/identity.py; README "Single sign-on").
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# django-axes owns the sign-in lockout (per account and address, logged, the lockout page); allauth's own
+# failed-login limit would answer first with a plain form error and hide it.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+ACCOUNT_LOGOUT_REDIRECT_URL = "login"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a sign-in is a POST (CSRF-protected)
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never take over a local account by a matching e-mail
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Interview Track")
+ACCOUNTS_REQUIRE_TOTP = env_bool("ACCOUNTS_REQUIRE_TOTP", False)
+OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "").rstrip("/")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+OIDC_TRACK_GROUP_PREFIX = os.environ.get("OIDC_TRACK_GROUP_PREFIX", "interview-track:manages:")
+try:
+    OIDC_GROUP_ROLES = json.loads(os.environ.get("OIDC_GROUP_ROLES") or json.dumps({
+        "interview-track:admins": "Admin", "interview-track:managers": "Hiring manager",
+        "interview-track:interviewers": "Interviewer"}))
+except ValueError as exc:
+    raise SystemExit(f"Configuration error: OIDC_GROUP_ROLES must be a JSON object of group -> role: {exc}") from exc
+# The scopes asked for: the groups claim needs its scope at most providers (OIDC_SCOPES, space-separated).
+OIDC_SCOPES = os.environ.get("OIDC_SCOPES", "openid profile email groups").split()
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "SCOPE": OIDC_SCOPES, "APPS": [{
+    "provider_id": os.environ.get("OIDC_PROVIDER_ID", "sso"),
+    "name": os.environ.get("OIDC_PROVIDER_NAME", "single sign-on"),
+    "client_id": os.environ.get("OIDC_CLIENT_ID", ""),
+    "secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
+    "settings": {"server_url": OIDC_ISSUER, "token_auth_method": "client_secret_basic"},
+}] if OIDC_ISSUER else []}}
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -202,6 +254,9 @@ CONTENT_RUBRICS_DIR = Path(os.environ.get("CONTENT_RUBRICS_DIR", BASE_DIR / "rub
 
 # Invitation links expire after this many days unless the inviter picks another expiry.
 INVITATION_DEFAULT_DAYS = int(os.environ.get("INVITATION_DEFAULT_DAYS", "14"))
+# Retention: a candidate's personal data is erased this many days after their attempt was submitted (or their
+# invitation expired unused), unless their track has its own RetentionPolicy (Django admin); 0 keeps it forever.
+RETENTION_DEFAULT_DAYS = int(os.environ.get("RETENTION_DEFAULT_DAYS", "365"))
 
 # Sandboxes: "docker", "local", or "auto" (docker when an engine answers, else local).
 SANDBOX_BACKEND = os.environ.get("SANDBOX_BACKEND", "auto").strip().lower()
@@ -312,6 +367,7 @@ EXAM_ATTEMPT_SWEEP_S = int(os.environ.get("EXAM_ATTEMPT_SWEEP_S", "30"))
 CELERY_BEAT_SCHEDULE = {
     "close-attempts-past-deadline": {"task": "assessments.attempts_close_due", "schedule": EXAM_ATTEMPT_SWEEP_S},
     "reconcile-grading-runs": {"task": "graders.reconcile_runs", "schedule": GRADING_RECONCILE_S},
+    "erase-data-past-retention": {"task": "ops.retention_run", "schedule": 24 * 60 * 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -1,12 +1,14 @@
+from allauth.account import views as allauth_views
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from .views import content, exam, health, invitations, reports, scoring
+from .views import audit, content, exam, health, invitations, privacy, reports, scoring
 
 urlpatterns = [
     path("", content.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("login/", allauth_views.login, name="login"),
+    path("accounts/", include("allauth.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tracks/<slug:slug>/", content.track_detail, name="track-detail"),
     path("tracks/<slug:slug>/v<int:version>/", content.track_detail, name="track-version"),
@@ -37,6 +39,10 @@ urlpatterns = [
     path("reports/tracks/<slug:slug>/", reports.track_compare, name="report-track"),
     path("reports/tracks/<slug:slug>.csv", reports.track_compare_csv, name="report-track-csv"),
     path("reports/tracks/<slug:slug>/calibration/", reports.calibration, name="report-calibration"),
+    path("audit/", audit.trail, name="audit-trail"),
+    path("privacy/candidates/<int:candidate_id>/", privacy.candidate, name="privacy-candidate"),
+    path("privacy/candidates/<int:candidate_id>/export/", privacy.candidate_export, name="privacy-candidate-export"),
+    path("privacy/candidates/<int:candidate_id>/erase/", privacy.candidate_erase, name="privacy-candidate-erase"),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

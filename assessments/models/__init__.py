@@ -27,12 +27,13 @@ from .content import (
     Track,
     VersionedContent,
 )
+from .privacy import RetentionPolicy
 from .scoring import Assignment, DimensionScore, Recommendation, Scorecard, ScorecardStatus, TrackManager
 
 __all__ = [
     "INVITATION_SALT", "Assignment", "Attempt", "AttemptStatus", "AutomatedScore", "Candidate", "Competency",
     "DimensionScore", "ImmutableRecordError", "IntegrityEvent", "IntegrityKind", "Invitation", "Question",
-    "QuestionFiles", "QuestionKind", "Recommendation", "Response", "ResponseSnapshot", "Rubric", "RubricDescriptor",
-    "RubricDimension", "RubricLevel", "Scorecard", "ScorecardStatus", "Section", "SectionQuestion", "Submission",
-    "SubmitReason", "Track", "TrackManager", "VersionedContent", "token_hash",
+    "QuestionFiles", "QuestionKind", "Recommendation", "Response", "ResponseSnapshot", "RetentionPolicy", "Rubric",
+    "RubricDescriptor", "RubricDimension", "RubricLevel", "Scorecard", "ScorecardStatus", "Section", "SectionQuestion",
+    "Submission", "SubmitReason", "Track", "TrackManager", "VersionedContent", "token_hash",
 ]

@@ -32,6 +32,8 @@ class Attempt(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     submit_reason = models.CharField(max_length=20, choices=SubmitReason.choices, blank=True)
     consented_at = models.DateTimeField(null=True, blank=True, help_text="When the candidate accepted the notice")
+    consent_version = models.CharField(max_length=40, blank=True,
+                                       help_text="The notice accepted (assessments.consent.NOTICES holds its text)")
     extra_minutes = models.PositiveIntegerField(default=0, help_text="Time granted after the start (accommodation)")
 
     class Meta:
@@ -112,8 +114,28 @@ class ImmutableRecordError(Exception):
     pass
 
 
+class SubmissionQuerySet(models.QuerySet):
+    """Bulk writes are refused like save() and delete(): the one change a submission ever gets is its erasure."""
+
+    def update(self, **kwargs):  # noqa: ARG002
+        raise ImmutableRecordError("Submissions are immutable once written.")
+
+    def delete(self):
+        raise ImmutableRecordError("Submissions are immutable and cannot be deleted.")
+
+    def erase_bodies(self) -> int:
+        """The deliberate exception to immutability, for erasing a candidate's personal data (retention or their
+        request; assessments.services.privacy is its only caller): the body becomes empty and the hash follows
+        it, so the row, its question and its automated score stay and still count in statistics."""
+        return super().update(body="", content_hash=Submission.hash_body(""))
+
+
 class Submission(models.Model):
-    """A frozen answer: written once at final submit, never changed; graded and scored from here."""
+    """A frozen answer: written once at final submit, never changed; graded and scored from here.
+
+    save() refuses a second write and delete() and the queryset's update() and delete() refuse too; the only way
+    to change one is `Submission.objects.filter(...).erase_bodies()`, when the candidate's data is erased.
+    """
 
     attempt = models.ForeignKey(Attempt, on_delete=models.PROTECT, related_name="submissions")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="submissions")
@@ -121,6 +143,8 @@ class Submission(models.Model):
     revision = models.PositiveIntegerField(help_text="The response revision this freezes")
     content_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="submission_unique_question")]

@@ -20,12 +20,15 @@ class Candidate(models.Model):
     notes = models.TextField(blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the personal data was erased (retention or on request): the row stays, pseudonymous, so scores count.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.full_name} ({self.code})"
+        # The pseudonymous code only: str() ends up in logs, admin widgets and the audit trail (object_repr).
+        return self.code
 
 
 INVITATION_SALT = "assessments.invitation"  # of the signed tokens issued before 0006 (their hashes still match)
@@ -62,7 +65,7 @@ class Invitation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Invitation #{self.pk} for {self.candidate}"
+        return f"Invitation #{self.pk} ({self.candidate.code})"
 
     # The raw token, set only on the instance that issued it (invitation_create, invitation_link_renew): shown
     # once to the issuer and sent to the candidate, never stored.

@@ -31,6 +31,7 @@ from .invitations import (
     invitation_link_renew,
     invitations_withdraw,
 )
+from .privacy import PurgeReport, candidate_purge, result_text_scrub
 from .results import submission_automated_score_record
 from .scoring import (
     ScoreInput,
@@ -41,6 +42,7 @@ from .scoring import (
     scorecard_save,
     scorecard_submit,
     track_manager_add,
+    track_managers_set,
 )
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "attempt_open_check", "attempt_start", "attempt_submit", "attempts_close_due", "candidate_create",
     "content_sync", "content_sync_bundle", "integrity_event_record", "integrity_signals_record",
     "invitation_create", "invitation_email_send", "invitation_link_renew", "invitation_issue",
-    "invitations_withdraw", "response_save", "scorecard_amend", "scorecard_open", "scorecard_save",
-    "scorecard_submit", "submission_automated_score_record", "track_manager_add",
+    "invitations_withdraw", "PurgeReport", "candidate_purge", "response_save", "result_text_scrub",
+    "scorecard_amend", "scorecard_open", "scorecard_save",
+    "scorecard_submit", "submission_automated_score_record", "track_manager_add", "track_managers_set",
 ]

@@ -11,6 +11,7 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from ..access import invitation_refusal
+from ..consent import CONSENT_VERSION
 from ..errors import AssessmentError, AttemptClosed, ConsentRequired, DeadlinePassed, InvitationUnusable, StaleRevision
 from ..models import (
     Attempt,
@@ -29,8 +30,13 @@ from ..signals import attempt_submitted
 
 
 @transaction.atomic
-def attempt_start(*, invitation: Invitation, consent: bool = True, now: datetime | None = None) -> Attempt:
-    """Start (or resume) the invitation's attempt. The server alone sets the deadline."""
+def attempt_start(*, invitation: Invitation, consent: bool = True, consent_version: str | None = None,
+                  now: datetime | None = None) -> Attempt:
+    """Start (or resume) the invitation's attempt. The server alone sets the deadline.
+
+    The attempt records the version of the notice agreed to (assessments.consent); `consent_version` is the one the
+    page showed, and an agreement to a notice that has changed since is refused (the page then shows the new one).
+    """
     now = now or timezone.now()
     invitation = Invitation.objects.select_for_update().select_related("track").get(pk=invitation.pk)
     existing = Attempt.objects.filter(invitation=invitation).first()
@@ -38,12 +44,15 @@ def attempt_start(*, invitation: Invitation, consent: bool = True, now: datetime
         return existing
     if not consent:
         raise ConsentRequired("Please read the notice and tick the box to agree before you start.")
+    if consent_version is not None and consent_version != CONSENT_VERSION:
+        raise ConsentRequired("The notice has changed since this page was opened: please read it again and agree.")
     refusal = invitation_refusal(invitation=invitation, now=now)
     if refusal:
         raise InvitationUnusable(refusal)
     minutes = invitation.track.timed_minutes() + invitation.extra_time_minutes
     return Attempt.objects.create(invitation=invitation, track=invitation.track, started_at=now,
-                                  deadline_at=now + timedelta(minutes=minutes), consented_at=now)
+                                  deadline_at=now + timedelta(minutes=minutes), consented_at=now,
+                                  consent_version=CONSENT_VERSION)
 
 
 def _save_grace() -> timedelta:

@@ -58,8 +58,9 @@ def invitation_link_renew(*, invitation: Invitation) -> Invitation:
     if Attempt.objects.filter(invitation=invitation).exists():
         raise AssessmentError("The candidate has started: their link stays as it is.")
     token = secrets.token_urlsafe(32)
-    Invitation.objects.filter(pk=invitation.pk).update(token_hash=token_hash(token))
-    invitation.token_hash, invitation.token = token_hash(token), token
+    invitation.token_hash = token_hash(token)
+    invitation.save(update_fields=["token_hash"])  # a save, so the audit trail records the new link (not its hash)
+    invitation.token = token
     return invitation
 
 
@@ -86,5 +87,10 @@ def invitation_email_send(*, invitation: Invitation, link: str) -> None:
 
 def invitations_withdraw(*, invitations: list[Invitation], now: datetime | None = None) -> int:
     """Withdraw links: they stop working at once; an attempt already started stays as it is."""
-    ids = [i.pk for i in invitations]
-    return Invitation.objects.filter(pk__in=ids, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+    # One save per invitation, not a bulk update: each withdrawal is a change the audit trail records.
+    count = 0
+    for invitation in Invitation.objects.filter(pk__in=[i.pk for i in invitations], revoked_at__isnull=True):
+        invitation.revoked_at = now or timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        count += 1
+    return count

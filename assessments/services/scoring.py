@@ -33,6 +33,14 @@ def track_manager_add(*, track_slug: str, user: AbstractBaseUser) -> TrackManage
     return manager
 
 
+def track_managers_set(*, user: AbstractBaseUser, track_slugs: set[str]) -> None:
+    """Make the tracks this user manages exactly `track_slugs` (single sign-on's groups decide them)."""
+    for manager in TrackManager.objects.filter(user=user).exclude(track_slug__in=track_slugs):
+        manager.delete()  # one by one, so the audit trail records each
+    for slug in track_slugs:
+        track_manager_add(track_slug=slug, user=user)
+
+
 def assignment_create(*, attempt: Attempt, interviewer: AbstractBaseUser, section: Section | None = None,
                       question: Question | None = None, assigned_by: AbstractBaseUser | None = None) -> Assignment:
     """Ask an interviewer to score an attempt (all of it, a section, or a question). Idempotent."""

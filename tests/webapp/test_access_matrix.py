@@ -70,7 +70,6 @@ def _matrix(w) -> dict[str, tuple[dict, set[str]]]:
     managers_of_track = {"manager", "admin"}
     return {
         "home": ({}, staff),
-        "login": ({}, set(VISITORS)),
         "logout": ({}, set()),  # POST only
         "track-detail": ({"slug": t}, staff),
         "track-version": ({"slug": t, "version": 1}, staff),
@@ -92,6 +91,10 @@ def _matrix(w) -> dict[str, tuple[dict, set[str]]]:
         "report-track-csv": ({"slug": t}, managers_of_track),
         "report-calibration": ({"slug": t}, managers_of_track),
         "healthz": ({}, set(VISITORS)),
+        "audit-trail": ({}, {"admin"}),
+        "privacy-candidate": ({"candidate_id": w["invitation"].candidate_id}, {"admin"}),
+        "privacy-candidate-export": ({"candidate_id": w["invitation"].candidate_id}, set()),  # POST only
+        "privacy-candidate-erase": ({"candidate_id": w["invitation"].candidate_id}, set()),  # POST only
     }
 
 
@@ -99,18 +102,28 @@ EXAM_URLS = {"exam-landing", "exam-start", "exam-resume", "exam-question", "exam
              "exam-run-status", "exam-signals", "exam-submit", "exam-done"}
 
 
+SIGN_IN_URLS = {"login"}  # the sign-in page: a form for visitors, a redirect home for the signed-in
+
+
+def test_the_sign_in_page(world):
+    assert Client().get(reverse("login")).status_code == 200
+    for who in STAFF:
+        resp = client_for(world, who).get(reverse("login"))
+        assert resp.status_code == 302 and resp["Location"] == "/", who
+
+
 def _all_url_names() -> set[str]:
     names: set[str] = set()
     for p in get_resolver().url_patterns:
         if isinstance(p, URLPattern) and p.name:
             names.add(p.name)
-        elif isinstance(p, URLResolver) and p.namespace != "admin":
+        elif isinstance(p, URLResolver) and p.namespace != "admin" and not str(p.pattern).startswith("accounts/"):
             names |= {q.name for q in p.url_patterns if isinstance(q, URLPattern) and q.name}
     return names
 
 
 def test_the_matrix_names_every_url(world):
-    missing = _all_url_names() - set(_matrix(world)) - EXAM_URLS
+    missing = _all_url_names() - set(_matrix(world)) - EXAM_URLS - SIGN_IN_URLS
     assert not missing, f"URLs without an access rule in this matrix: {sorted(missing)}"
 
 
@@ -262,16 +275,16 @@ def test_wrong_passwords_lock_the_account_from_that_address(world):
 
     user = world["users"]["manager"]
     c = Client(REMOTE_ADDR="203.0.113.50")
-    codes = [c.post(reverse("login"), {"username": user.username, "password": "wrong"}).status_code
+    codes = [c.post(reverse("login"), {"login": user.username, "password": "wrong"}).status_code
              for _ in range(5)]
     assert codes == [200, 200, 200, 200, 429]  # AXES_FAILURE_LIMIT = 5: the fifth failure locks
-    resp = c.post(reverse("login"), {"username": user.username, "password": "pw-for-tests-only"})
+    resp = c.post(reverse("login"), {"login": user.username, "password": "pw-for-tests-only"})
     assert resp.status_code == 429 and "Too many failed sign-ins" in resp.content.decode()
     assert "_auth_user_id" not in c.session
     assert AccessAttempt.objects.filter(username=user.username, ip_address="203.0.113.50").exists()
     # Another address is not locked out by the attacker's failures.
     other = Client(REMOTE_ADDR="203.0.113.51")
-    resp = other.post(reverse("login"), {"username": user.username, "password": "pw-for-tests-only"})
+    resp = other.post(reverse("login"), {"login": user.username, "password": "pw-for-tests-only"})
     assert resp.status_code == 302 and "_auth_user_id" in other.session
 
 

@@ -20,9 +20,9 @@ def interviewer(db):
 def test_login_page_and_login_flow(client, interviewer):
     page = client.get(reverse("login"))
     assert page.status_code == 200 and b"Candidates use the link in their invitation" in page.content
-    bad = client.post(reverse("login"), {"username": "ivy", "password": "wrong"})
+    bad = client.post(reverse("login"), {"login": "ivy", "password": "wrong"})
     assert b"match. Please try again" in bad.content
-    ok = client.post(reverse("login"), {"username": "ivy", "password": "pw-for-tests-only"})
+    ok = client.post(reverse("login"), {"login": "ivy", "password": "pw-for-tests-only"})
     assert ok.status_code == 302 and ok["Location"] == reverse("home")
     logout = client.post(reverse("logout"))
     assert logout.status_code == 302

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import selectors, services
+from assessments.consent import current_notice
 from assessments.models import AttemptStatus
 from graders import selectors as run_selectors
 from graders import services as run_services
@@ -112,7 +113,7 @@ def landing(request: HttpRequest, invitation: Invitation, token: str) -> HttpRes
         return redirect("exam-resume", token=token)
     page = selectors.exam_landing_get(invitation=invitation)
     context = {"invitation": invitation, "track": page.track, "sections": page.sections, "refusal": page.refusal,
-               "minutes": page.minutes, "token": token}
+               "minutes": page.minutes, "token": token, "consent": current_notice()}
     return render(request, "exam/landing.html", context, status=410 if page.refusal else 200)
 
 
@@ -120,7 +121,8 @@ def landing(request: HttpRequest, invitation: Invitation, token: str) -> HttpRes
 @with_invitation
 def start(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
     try:
-        services.attempt_start(invitation=invitation, consent=request.POST.get("consent") == "on")
+        services.attempt_start(invitation=invitation, consent=request.POST.get("consent") == "on",
+                               consent_version=request.POST.get("consent_version"))
     except services.ConsentRequired as exc:
         messages.error(request, str(exc))
         return redirect("exam-landing", token=token)
