@@ -1,19 +1,17 @@
-"""Invitation tokens: keep only a hash. Links issued before keep working: their signed token is rebuilt once
-here (from the id, the nonce and SECRET_KEY) and its hash stored; the nonce column then goes."""
+"""Invitation tokens: keep only a hash. Links issued before keep working: they were signed {"i": id, "n": nonce}
+(with a timestamp, so there is no one token to rebuild), and the hash of "legacy:" + nonce is stored instead,
+which selectors.exam checks after verifying such a link's signature. The nonce column then goes."""
 
 import hashlib
 
-from django.core import signing
 from django.db import migrations, models
-
-SALT = "assessments.invitation"
 
 
 def hash_existing(apps, schema_editor):
     Invitation = apps.get_model("assessments", "Invitation")
     for inv in Invitation.objects.all().only("pk", "nonce"):
-        token = signing.dumps({"i": inv.pk, "n": inv.nonce}, salt=SALT, compress=True)
-        Invitation.objects.filter(pk=inv.pk).update(token_hash=hashlib.sha256(token.encode()).hexdigest())
+        digest = hashlib.sha256(f"legacy:{inv.nonce}".encode()).hexdigest()
+        Invitation.objects.filter(pk=inv.pk).update(token_hash=digest)
 
 
 class Migration(migrations.Migration):

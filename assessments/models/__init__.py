@@ -12,7 +12,7 @@ from .attempts import (
     Submission,
     SubmitReason,
 )
-from .candidates import INVITATION_SALT, Candidate, Invitation, token_hash
+from .candidates import INVITATION_SALT, Candidate, Invitation, legacy_token_hash, token_hash
 from .content import (
     Competency,
     Question,
@@ -35,5 +35,5 @@ __all__ = [
     "DimensionScore", "ImmutableRecordError", "IntegrityEvent", "IntegrityKind", "Invitation", "Question",
     "QuestionFiles", "QuestionKind", "Recommendation", "Response", "ResponseSnapshot", "RetentionPolicy", "Rubric",
     "RubricDescriptor", "RubricDimension", "RubricLevel", "Scorecard", "ScorecardStatus", "Section", "SectionQuestion",
-    "Submission", "SubmitReason", "Track", "TrackManager", "VersionedContent", "token_hash",
+    "Submission", "SubmitReason", "Track", "TrackManager", "VersionedContent", "legacy_token_hash", "token_hash",
 ]

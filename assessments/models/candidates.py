@@ -39,6 +39,11 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def legacy_token_hash(nonce: str) -> str:
+    """What migration 0006 stored for a link issued before it (a signed {"i": id, "n": nonce})."""
+    return hashlib.sha256(f"legacy:{nonce}".encode()).hexdigest()
+
+
 class Invitation(models.Model):
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="invitations")
     track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="invitations")

@@ -6,11 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core import signing
 from django.db.models import Prefetch
 
 from .. import access
 from ..errors import InvalidInvitationToken, NotFound
 from ..models import (
+    INVITATION_SALT,
     Attempt,
     Invitation,
     Question,
@@ -19,6 +21,7 @@ from ..models import (
     Section,
     SectionQuestion,
     Track,
+    legacy_token_hash,
     token_hash,
 )
 from .content import track_get
@@ -28,8 +31,16 @@ def invitation_from_token(*, token: str) -> Invitation:
     """The invitation a token names (by its hash). Tampered, truncated or replaced tokens are all refused alike."""
     if not token or len(token) > 512:
         raise InvalidInvitationToken("This invitation link is not valid.")
-    invitation = (Invitation.objects.select_related("candidate", "track")
-                  .filter(token_hash=token_hash(token)).first())
+    found = Invitation.objects.select_related("candidate", "track")
+    if ":" in token:  # a link issued before tokens were random (migration 0006): signed {"i": id, "n": nonce}
+        try:
+            payload = signing.loads(token, salt=INVITATION_SALT)
+            found = found.filter(pk=int(payload["i"]), token_hash=legacy_token_hash(str(payload["n"])))
+        except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+            raise InvalidInvitationToken("This invitation link is not valid.") from exc
+    else:
+        found = found.filter(token_hash=token_hash(token))
+    invitation = found.first()
     if invitation is None:
         raise InvalidInvitationToken("This invitation link is not valid.")
     return invitation

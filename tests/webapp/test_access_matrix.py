@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 
 WRITTEN = "asr-objectives-streaming"
 SECRET_NAME = "Sam Secret"
-VISITORS = ("anonymous", "interviewer", "stranger", "manager", "no_track_manager", "other_manager", "admin")
+VISITORS = ("anonymous", "candidate", "interviewer", "stranger", "manager", "no_track_manager", "other_manager",
+            "admin")
 STAFF = ("interviewer", "stranger", "manager", "no_track_manager", "other_manager", "admin")
 
 
@@ -56,7 +57,10 @@ def world(synced_content):
 
 def client_for(world, who: str) -> Client:
     c = Client()
-    if who != "anonymous":
+    if who == "candidate":  # holding a valid exam link (and the session it gives) opens no staff page
+        inv = world["other_invitation"]
+        assert c.get(reverse("exam-landing", args=[inv.token])).status_code == 200
+    elif who != "anonymous":
         c.force_login(world["users"][who])
     return c
 
@@ -222,9 +226,10 @@ def test_admin_scorecards_are_read_only_and_assignments_go_through_the_service(w
 
 def test_candidate_data_pages_are_never_cached(world):
     c = client_for(world, "manager")
-    for url in (reverse("report-attempt", args=[world["attempt"].pk]), reverse("report-track-csv",
-                                                                               args=[world["track"].slug]),
-                reverse("invitation-list")):
+    for url in (reverse("report-attempt", args=[world["attempt"].pk]),
+                reverse("report-attempt-pdf", args=[world["attempt"].pk]),
+                reverse("report-track-csv", args=[world["track"].slug]), reverse("invitation-list"),
+                reverse("scoring-queue")):
         assert "no-store" in c.get(url)["Cache-Control"], url
     assert "no-store" in Client().get(reverse("exam-landing", args=[world["token"]]))["Cache-Control"]
 
