@@ -2,7 +2,8 @@
 
 The provider is the source of truth for people who sign in through it: on every sign-in their roles and managed
 tracks are set to what their groups say now, so someone removed from a group loses that access at their next
-sign-in (and their current session ends within DJANGO_SESSION_SECONDS).
+sign-in (and their current session ends within DJANGO_SESSION_SECONDS). OpenID Connect groups come from a claim, SAML
+ones from an attribute; the same mapping (OIDC_GROUP_ROLES, OIDC_TRACK_GROUP_PREFIX) applies to both.
 """
 
 from __future__ import annotations
@@ -38,6 +39,14 @@ def groups_from_claims(claims: Mapping) -> list[str]:
         if isinstance(value, list):
             return [str(v) for v in value]
     return []
+
+
+def groups_from_saml_attributes(attributes: Mapping) -> list[str]:
+    """The groups attribute (settings.SAML_GROUPS_ATTRIBUTE) of a SAML sign-in, as allauth keeps its attributes in
+    extra_data: {attribute name: [values]} (python3-saml); a lone string counts as one, empty values none."""
+    value = attributes.get(settings.SAML_GROUPS_ATTRIBUTE)
+    values = [value] if isinstance(value, str) else value if isinstance(value, list | tuple) else []
+    return [v for v in values if isinstance(v, str) and v]
 
 
 def grants_for(groups: Iterable[str]) -> Grants:

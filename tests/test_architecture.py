@@ -21,9 +21,9 @@ ALLOWED = {
     "ops": {"assessments", "graders", "sandboxes", "audit"},
     "webapp": {"assessments", "graders", "ops", "accounts", "audit"},
 }
-# Plain Python: shipped into the sandbox, run in notebooks, or shared by the worker and the CLI.
+# Plain Python: shipped into the sandbox, run in notebooks, shared by the worker and the CLI, or read by settings.
 NO_DJANGO = ["sandboxes", "graders/harness", "graders/result.py", "graders/grading.py", "graders/jobs.py",
-             "assessments/content", "assessments/reporting"]
+             "assessments/content", "assessments/reporting", "accounts/saml.py"]
 
 
 def _modules(room: str) -> list[Path]:

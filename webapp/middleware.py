@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404
 
 from assessments.errors import NotFound
@@ -26,14 +27,28 @@ class ContentSecurityPolicyMiddleware:
 def _with_sso_form_action(policy: str) -> str:
     """Starting single sign-on posts a form here that redirects to the identity provider, and browsers hold the
     redirect to form-action too: the configured providers' origins are allowed there, nothing else."""
+    urls = [(app.get("settings") or {}).get("server_url")
+            for app in (settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect") or {}).get("APPS") or []]
+    for app in (settings.SOCIALACCOUNT_PROVIDERS.get("saml") or {}).get("APPS") or []:
+        idp = (app.get("settings") or {}).get("idp") or {}
+        urls += [idp.get("sso_url"), idp.get("metadata_url")]
+        if idp.get("metadata_url"):  # the SSO URL is in the metadata; allauth caches it once read (never fetched here)
+            urls.append(_saml_metadata_sso_url(idp))
     origins = set()
-    for app in (settings.SOCIALACCOUNT_PROVIDERS.get("openid_connect") or {}).get("APPS") or []:
-        parts = urlsplit((app.get("settings") or {}).get("server_url") or "")
+    for url in urls:
+        parts = urlsplit(url or "")
         if parts.scheme in ("http", "https") and parts.netloc:
             origins.add(f"{parts.scheme}://{parts.netloc}")
     if not origins:
         return policy
     return policy.replace("form-action 'self'", "form-action 'self' " + " ".join(sorted(origins)))
+
+
+def _saml_metadata_sso_url(idp: dict) -> str | None:
+    """The SSO URL of IdP metadata that allauth has read and cached (its key, allauth 65: saml/utils.py
+    fetch_metadata_url_config); None before the first SAML sign-in has read it."""
+    parsed = cache.get(f"saml.metadata.{idp['metadata_url']}.{idp.get('entity_id')}") or {}
+    return ((parsed.get("idp") or {}).get("singleSignOnService") or {}).get("url")
 
 
 class NotFoundMiddleware:

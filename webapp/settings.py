@@ -15,6 +15,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from accounts.saml import saml_apps  # plain Python: the SAML app from SAML_* variables
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("INTERVIEW_TRACK_VAR_DIR", BASE_DIR / "var"))
 
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "allauth.mfa",
     "auditlog",
     "accounts",
@@ -192,6 +195,15 @@ SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "SCOPE
     "secret": os.environ.get("OIDC_CLIENT_SECRET", ""),
     "settings": {"server_url": OIDC_ISSUER, "token_auth_method": "client_secret_basic"},
 }] if OIDC_ISSUER else []}}
+# SAML 2.0 where a company needs it (accounts/saml.py): configured when SAML_IDP_METADATA_URL, or SAML_IDP_ENTITY_ID +
+# SAML_IDP_SSO_URL + SAML_IDP_X509_CERT, is set. Its groups attribute maps as the OIDC groups do (OIDC_GROUP_ROLES,
+# OIDC_TRACK_GROUP_PREFIX); signed assertions are required.
+SAML_GROUPS_ATTRIBUTE = os.environ.get("SAML_GROUPS_ATTRIBUTE", "groups")
+try:
+    if _saml_apps := saml_apps(os.environ):
+        SOCIALACCOUNT_PROVIDERS["saml"] = {"APPS": _saml_apps}
+except ValueError as exc:
+    raise SystemExit(f"Configuration error: {exc}") from exc
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
