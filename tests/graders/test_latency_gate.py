@@ -87,12 +87,17 @@ def test_cpu_burners_cannot_slow_the_reference(docker, tmp_path):
     shutil.copytree(HARNESS_DIR, unfrozen, ignore=shutil.ignore_patterns("__pycache__"))
     runner = unfrozen / "benchmarks" / "latency.py"
     runner.write_text(runner.read_text().replace("    if not other.freeze():", "    if False:"))
-    forged, figures = _latency(docker, BURNER, harness_dir=unfrozen)
-    assert figures["ratio"] < GATE, f"the attack did not work, so this test proves nothing: {figures}"
+    forged, unfrozen_figures = _latency(docker, BURNER, harness_dir=unfrozen)
     # With it, the same code fails the gate on its real speed.
     attacked, figures = _latency(docker, BURNER)
     assert attacked.verdict == "failed" and figures["decision"] == "fail" and figures["ratio"] > GATE, figures
     assert figures["unfrozen"] == 0
+    # The control: without the freeze the burners really distort the measurement (the reference's median is
+    # slowed and the ratio falls well below the honest one; in some runs below the gate itself, 2 of 4 CI runs
+    # here), so the freeze is what makes the difference above.
+    slowed = unfrozen_figures["reference"]["p50_ms"] / figures["reference"]["p50_ms"]
+    assert slowed > 1.5 and unfrozen_figures["ratio"] < figures["ratio"] / 1.5, (
+        f"the attack did not work, so this test proves nothing: {unfrozen_figures} vs {figures}")
 
 
 def test_a_solution_at_the_gate_never_gets_both_a_clear_pass_and_a_clear_fail(docker):
