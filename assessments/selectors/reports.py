@@ -145,10 +145,14 @@ def summarise(attempt: Attempt, inputs: Inputs, *, user: User, bootstrap_n: int 
         flags.append(f"Automated ({auto:.2f}) and human ({human:.2f}) signals conflict")
     signals = inputs.integrity.get(attempt.pk, {})
     if signals:
-        parts = [f"{signals.get('focus_lost', 0)} tab switch(es)"]
+        # Evidence to read in context (the report lists each with its question and time), never a verdict.
+        parts = []
+        if signals.get("focus_lost"):
+            parts.append(f"left the exam tab {signals['focus_lost']} time(s)")
         if signals.get("paste"):
             parts.append(f"{signals['paste']} paste(s), largest {inputs.largest_paste.get(attempt.pk, 0)} chars")
-        flags.append("Integrity signals: " + ", ".join(parts))
+        if parts:
+            flags.append("Integrity evidence (not a verdict): " + ", ".join(parts))
     ungraded = len(inputs.coding.get(attempt.track_id, set()) - set(inputs.auto_rows.get(attempt.pk, {})))
     if ungraded:
         overdue = attempt.submitted_at and timezone.now() - attempt.submitted_at > timedelta(

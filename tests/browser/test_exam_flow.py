@@ -190,3 +190,44 @@ def test_text_typed_while_the_server_is_unreachable_survives_a_reload(chromium, 
     page.get_by_test_id("save-state").filter(has_text=SAVED).wait_for()
     assert _answer(attempt, slug).body == "kept while the server was down"
     context.close()
+
+
+def _until(page, expression: str, timeout_s: float = 10.0) -> None:
+    """Poll with evaluate (CDP, not the page's eval, which the exam's CSP forbids as wait_for_function needs)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"{expression} never became true"
+        page.wait_for_timeout(100)
+
+
+def test_moving_between_questions_is_not_leaving_the_tab_but_a_real_switch_is(chromium, app_server, invitation):
+    """Issue 14: clicking Next four times and submitting showed "5 tab switch(es)". Only a real departure (another
+    tab in front) counts, once, and coming back is recorded with it; pastes are recorded as they happen."""
+    from assessments.models import IntegrityEvent
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    attempt = _start(page, app_server, invitation)
+    for _ in range(4):
+        page.locator("a[rel=next]").first.click()
+        page.wait_for_load_state("load")
+    page.get_by_label("Your answer").fill("navigation only")
+    page.get_by_test_id("save-state").filter(has_text=SAVED).wait_for()
+    page.wait_for_timeout(2500)  # the signal batch is sent 2 s after the last event
+    assert not IntegrityEvent.objects.filter(attempt=attempt, kind__in=["focus_lost", "focus_regained"]).exists()
+
+    # A real switch: another tab comes to the front, then the exam again. Real focus, as a desktop browser has it
+    # (Playwright otherwise tells every page it is focused): the tab in front takes the focus from the exam.
+    context.new_cdp_session(page).send("Emulation.setFocusEmulationEnabled", {"enabled": False})
+    other = context.new_page()
+    other.goto("about:blank")
+    other.bring_to_front()
+    _until(page, "!document.hasFocus()")
+    page.bring_to_front()
+    _until(page, "document.hasFocus()")
+    page.wait_for_timeout(2500)
+    kinds = list(IntegrityEvent.objects.filter(attempt=attempt).order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["focus_lost", "focus_regained"], kinds
+    context.close()

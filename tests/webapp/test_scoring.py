@@ -204,7 +204,7 @@ def test_report_combines_signals_with_uncertainty_and_flags(client, world):
     assert "Sam Secret" in html                       # managers see names
     assert "90% interval" in html and "<svg" in html
     assert "Raters disagree by 2+ levels" in html or hi - (lo + 1) < 2
-    assert "Integrity signals" in html and "812 chars" in html
+    assert "Integrity evidence (not a verdict)" in html and "812 chars" in html
     assert "#card-ann" in html and 'id="card-ann"' in html  # figures link to their evidence
 
 

@@ -295,14 +295,35 @@
     }
   }
 
+  // Only a real departure counts: another tab or window took the focus. Moving between the exam's own pages
+  // also hides this document (visibilitychange fires on every navigation), so once the page is being left
+  // (beforeunload/pagehide) nothing is recorded; and a blur followed by "hidden" is one departure, not two.
   function watchFocus() {
     var question = (document.querySelector("form[data-autosave]") || { dataset: {} }).dataset.question;
+    var away = false, leaving = false;
+    function left() {
+      if (leaving || away) return;
+      away = true;
+      signal({ kind: "focus_lost", question: question });
+    }
+    function back() {
+      if (!away) return;
+      away = false;
+      signal({ kind: "focus_regained", question: question });
+    }
+    function leavingPage() {
+      leaving = true;
+      // A "stay on this page?" answer keeps it: watch again if the page is still here a moment later.
+      setTimeout(function () { leaving = false; }, 1500);
+    }
+    window.addEventListener("beforeunload", leavingPage);
+    window.addEventListener("pagehide", function () { leaving = true; });
+    window.addEventListener("pageshow", function () { leaving = false; });
     document.addEventListener("visibilitychange", function () {
-      signal({ kind: document.hidden ? "focus_lost" : "focus_regained", question: question });
-      if (document.hidden) { sendSignals(); flushAll(); }
+      if (document.hidden) { left(); sendSignals(); flushAll(); } else { back(); }
     });
-    window.addEventListener("blur", function () { if (!document.hidden) signal({ kind: "focus_lost", question: question }); });
-    window.addEventListener("focus", function () { signal({ kind: "focus_regained", question: question }); });
+    window.addEventListener("blur", function () { if (!document.hidden && !document.hasFocus()) left(); });
+    window.addEventListener("focus", back);
   }
 
   // --- code editor and the visible-tests form --------------------------------------------------
