@@ -32,7 +32,7 @@ title: Explain CTC
 kind: written
 competencies: [research-depth]
 rubric: basic
-time_estimate_minutes: 10
+time_estimate_minutes: 30
 summary: CTC in a paragraph.
 guidance:
   strong_answer: [alignment, independence]
@@ -44,7 +44,7 @@ CODING = """\
 title: Add two numbers
 kind: coding
 competencies: [ml-coding]
-time_estimate_minutes: 5
+time_estimate_minutes: 20
 summary: Addition.
 guidance:
   strong_answer: [adds, tests]

@@ -284,9 +284,10 @@ def load_track(path: Path, exercises_dir: Path, questions: dict[str, QuestionSpe
                     if isinstance(qslug, str):
                         seen_questions[qslug] = sslug
                     refs.append((qslug, r.number(ref, "weight", f"{qname}.weight", 0, 100, 1.0)))
+            limit = r.integer(sec, "time_limit_minutes", f"{name}.time_limit_minutes", 1, 600)
+            _check_time_guidance(r, name, sec.get("title"), limit, refs, questions)
             sections.append(SectionSpec(
-                sslug, r.text(sec, "title", f"{name}.title", max_len=200),
-                r.integer(sec, "time_limit_minutes", f"{name}.time_limit_minutes", 1, 600),
+                sslug, r.text(sec, "title", f"{name}.title", max_len=200), limit,
                 r.text(sec, "intro", f"{name}.intro", required=False), refs,
             ))
     if len(issues) > before:
@@ -295,6 +296,27 @@ def load_track(path: Path, exercises_dir: Path, questions: dict[str, QuestionSpe
                      r.text(data, "summary", "summary", max_len=500),
                      r.text(data, "description", "description", required=False), automated, human, sections,
                      anonymised_review=anonymised)
+
+
+# A section's questions' time estimates must add up to its time: more and the guidance promises time the clock
+# does not give; much less and the section's time is padding nobody was told about.
+TIME_GUIDANCE_MIN_SHARE = 0.8
+
+
+def _check_time_guidance(r: Reader, name: str, title: object, limit: int | None,
+                         refs: list[tuple[str, float]], questions: dict[str, QuestionSpec]) -> None:
+    if not isinstance(limit, int) or not refs or any(q not in questions for q, _ in refs):
+        return  # reported elsewhere
+    estimates = [(q, questions[q].time_estimate_minutes) for q, _ in refs]
+    total = sum(m for _, m in estimates)
+    if total <= limit and total >= TIME_GUIDANCE_MIN_SHARE * limit:
+        return
+    listed = ", ".join(f"{q} {m}" for q, m in estimates)
+    label = f"'{title}'" if isinstance(title, str) else name
+    r.error(f"{name}.time_limit_minutes",
+            f"section {label} allows {limit} min but its questions' time_estimate_minutes add up to {total} "
+            f"({listed}); make them agree (the estimates must total {int(TIME_GUIDANCE_MIN_SHARE * 100)}-100 % "
+            "of the section's time)")
 
 
 def load_content(exercises_dir: Path, rubrics_dir: Path) -> ContentBundle:

@@ -202,6 +202,10 @@ class Track(VersionedContent):
         total = self.sections.filter(Exists(written)).aggregate(total=Sum("time_limit_minutes"))["total"]
         return total or 0
 
+    def live_minutes(self) -> int:
+        """Minutes of live rounds, scheduled apart from the exam and never on the candidate's clock."""
+        return self.total_minutes() - self.timed_minutes()
+
 
 class Section(models.Model):
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="sections")
