@@ -49,3 +49,7 @@ urlpatterns = [
 
 admin.site.site_header = "Interview Track administration"
 admin.site.site_title = "Interview Track"
+
+# Error pages that work while the database is down and answer fetch() callers in JSON (webapp/views/errors.py).
+handler400 = "webapp.views.errors.bad_request"
+handler500 = "webapp.views.errors.server_error"

@@ -162,7 +162,7 @@ def question(request: HttpRequest, invitation: Invitation, token: str, attempt: 
         "item": page.item, "question": page.question, "body": page.body, "revision": page.revision,
         "saved_at": page.saved_at, "previous": page.previous, "next": page.next, "count": page.progress.count,
         "answered": page.progress.answered, "clock": _clock(attempt), "visible_tests": page.visible_tests,
-        "run": run,
+        "run": run, "max_chars": settings.EXAM_MAX_ANSWER_CHARS,
     }
     return render(request, "exam/question.html", context)
 

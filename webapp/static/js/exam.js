@@ -9,9 +9,30 @@
   "use strict";
 
   var DEBOUNCE_MS = 800;
-  var RETRY_MS = [1000, 2000, 5000, 10000, 20000];
+  // Short enough that a save lands within seconds of the server coming back; a Retry-After wins over it.
+  var RETRY_MS = [1000, 2000, 4000, 8000];
 
   function $(id) { return document.getElementById(id); }
+
+  // A refused CSRF check (cookies cleared, session ended, token rotated by another window) answers with a fresh
+  // token: every form and htmx request of the page uses it from then on.
+  function setCsrfToken(token) {
+    if (!token) return;
+    document.querySelectorAll("input[name=csrfmiddlewaretoken]").forEach(function (i) { i.value = token; });
+    var hx = document.body.getAttribute("hx-headers");
+    if (hx) {
+      try {
+        var headers = JSON.parse(hx);
+        headers["X-CSRFToken"] = token;
+        document.body.setAttribute("hx-headers", JSON.stringify(headers));
+      } catch (err) { /* leave it */ }
+    }
+  }
+
+  function retryAfterMs(resp) {
+    var value = parseInt(resp.headers.get("Retry-After") || "", 10);
+    return isNaN(value) ? null : Math.min(Math.max(value, 1), 120) * 1000;
+  }
 
   function csrfToken() {
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
@@ -159,6 +180,13 @@
     if (this.inFlight) { this.again = true; return this.inFlight; }
     if (!this.dirty()) { this.forget(); return Promise.resolve(); }
     var body = this.textarea.value;
+    var maxChars = parseInt(this.form.dataset.maxChars || "0", 10);
+    if (maxChars && body.length > maxChars) {
+      // Refused before sending: the server would refuse it too, and a huge body is slow to send.
+      setState("Not saved: this answer is longer than " + maxChars.toLocaleString() + " characters (" +
+               body.length.toLocaleString() + "). It is kept in this browser; shorten it and it saves again.");
+      return Promise.resolve();
+    }
     var data = new FormData();
     data.append("body", body);
     data.append("base_revision", String(this.revision));
@@ -167,9 +195,9 @@
       method: "POST", body: data, credentials: "same-origin",
       headers: { "Accept": "application/json", "X-CSRFToken": csrfToken() }
     }).then(function (resp) {
-      return resp.json().catch(function () { return {}; }).then(function (json) { return [resp.status, json]; });
+      return resp.json().catch(function () { return {}; }).then(function (json) { return [resp.status, json, resp]; });
     }).then(function (pair) {
-      var status = pair[0], json = pair[1];
+      var status = pair[0], json = pair[1], resp = pair[2];
       syncClock(json.server_now, json.deadline_at);
       if (status === 409 && json.code === "stale_revision" && json.current_body === body) {
         // Another tab (or this page before a reload) already saved exactly this text: not a conflict.
@@ -187,25 +215,44 @@
         setState("Saved at " + new Date(json.saved_at).toLocaleTimeString());
       } else if (status === 409 && json.code === "stale_revision") {
         self.conflict(json, self.textarea.value);
-      } else if (status === 403) {
+      } else if (status === 403 && (json.code === "deadline_passed" || json.code === "attempt_closed")) {
         self.blocked = true;
         showClosed(json.error || "This exam is closed.");
         setState("Not saved");
-      } else if (status === 429) {
-        // Too many saves in a minute: the text stays here and goes with the next try.
-        setState("Saving paused a moment — kept in this browser");
-        self.schedule(10000);
-      } else if (status >= 400 && status < 500) {
+      } else if (status === 403 && json.code === "csrf_failed" && json.csrf_token && !self.csrfRetried) {
+        // The refused save changed nothing: take the fresh token and send the same text again, once.
+        self.csrfRetried = true;
+        setCsrfToken(json.csrf_token);
+        setState("Reconnecting the session — kept in this browser…");
+        self.schedule(0);
+        return;
+      } else if (status === 429 || status === 503) {
+        // Busy or briefly unavailable: the text stays here and goes with the next try, when the server says.
+        var wait = retryAfterMs(resp) || RETRY_MS[Math.min(self.retry, RETRY_MS.length - 1)];
+        self.retry += 1;
+        setState((status === 429 ? "Saving paused a moment" : "The server is briefly unavailable") +
+                 " — kept in this browser, retrying in " + Math.round(wait / 1000) + " s");
+        self.schedule(wait);
+      } else if (status === 413 || (status === 400 && json.code)) {
+        // The server read the save and refused it for a reason a retry will not change: say why.
         setState("Not saved: " + (json.error || ("error " + status)));
       } else {
-        throw new Error("server error " + status);
+        // A 5xx, or an answer that is not ours (a proxy's error page, a 403 without a reason): keep trying.
+        var err = new Error("server answered " + status);
+        err.status = status;
+        err.detail = json.error;
+        throw err;
       }
-    }).catch(function () {
-      // Network down or the server failed: keep the text here and try again.
+      if (status !== 403) self.csrfRetried = false;
+    }).catch(function (err) {
+      // Network down or the server failed: keep the text here and try again soon.
       setOnline(navigator.onLine);
-      setState("Not saved yet — kept in this browser, retrying");
       var wait = RETRY_MS[Math.min(self.retry, RETRY_MS.length - 1)];
       self.retry += 1;
+      var why = !(err && err.status) ? "no connection to the server"
+        : err.detail ? err.detail.replace(/[.\s]+$/, "") + " (error " + err.status + ")"
+        : "the server had a problem (error " + err.status + ")";
+      setState("Not saved yet: " + why + " — kept in this browser, retrying in " + Math.round(wait / 1000) + " s");
       self.schedule(wait);
     }).finally(function () {
       self.inFlight = null;
@@ -263,10 +310,12 @@
     setOnline(false);
     setState("Offline — kept in this browser");
   });
-  window.addEventListener("online", function () {
-    setOnline(true);
-    savers.forEach(function (s) { s.retry = 0; if (s.dirty()) s.schedule(0); });
-  });
+  function retryNow() {
+    savers.forEach(function (s) { s.retry = 0; if (s.dirty() && !s.blocked && !s.inFlight) s.schedule(0); });
+  }
+  window.addEventListener("online", function () { setOnline(true); retryNow(); });
+  // Back at the page after a while away: do not wait for the next backoff step.
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) retryNow(); });
   window.addEventListener("beforeunload", function (e) {
     var pending = savers.some(function (s) { return s.dirty(); });
     if (pending) { e.preventDefault(); e.returnValue = ""; }
@@ -354,6 +403,32 @@
         if (source) e.detail.parameters.body = source.value;
       }
     });
+    // htmx swaps nothing on an error answer: say what happened where the result would be, and for a refused
+    // security token take the fresh one so the next click works.
+    function runFailed(e) {
+      var box = $("run-result");
+      if (!box || !e.detail.elt || (e.detail.elt !== form && e.detail.elt !== box)) return;
+      var xhr = e.detail.xhr, json = {};
+      try { json = JSON.parse((xhr && xhr.responseText) || "{}"); } catch (err) { /* not ours */ }
+      if (json.code === "csrf_failed") setCsrfToken(json.csrf_token);
+      var status = xhr ? xhr.status : 0;
+      var text = json.code === "csrf_failed" ? "The session's security token was renewed; press Run again." :
+        json.error ? json.error :
+        status ? "The server could not start the run (error " + status + "). Your code is saved; try again in a moment." :
+        "No connection to the server. Your code is kept in this browser; try again when you are back online.";
+      if (e.detail.elt === box) {
+        // A failed poll: keep polling (htmx does), but say the status is not current.
+        var note = box.querySelector("[data-poll-note]");
+        if (!note) { note = document.createElement("p"); note.className = "muted"; note.dataset.pollNote = ""; box.appendChild(note); }
+        note.textContent = "Could not reach the server for an update; still trying…";
+        return;
+      }
+      box.className = "run-result error";
+      box.setAttribute("role", "alert");
+      box.textContent = text;
+    }
+    document.body.addEventListener("htmx:responseError", runFailed);
+    document.body.addEventListener("htmx:sendError", runFailed);
   }
 
   // --- submit page: warn when this browser still holds unsent text --------------------------
