@@ -35,13 +35,24 @@ def _attach(model, candidate_of: Callable) -> None:
 
 
 def register_models() -> None:
-    from assessments.models import Assignment, Attempt, Candidate, DimensionScore, Invitation, Scorecard, TrackManager
+    from assessments.models import (
+        Accommodation,
+        Assignment,
+        Attempt,
+        Candidate,
+        DimensionScore,
+        Invitation,
+        Scorecard,
+        TrackManager,
+    )
     from graders.models import GradingRun
 
     plans = [
         (Candidate, lambda c: c, {"mask_fields": ["full_name", "email", "notes"]}),
         (Invitation, lambda i: i.candidate, {"mask_fields": ["token_hash"]}),  # a new link shows as a change
         (Attempt, lambda a: a.invitation.candidate, {}),
+        # A request and its decision are recorded; what the candidate wrote (it may be about their health) is not.
+        (Accommodation, lambda a: a.invitation.candidate, {"mask_fields": ["details", "reply"]}),
         (Scorecard, lambda s: s.attempt.invitation.candidate,
          {"mask_fields": ["summary", "amendment_reason"], "exclude_fields": ["notes"]}),
         (DimensionScore, lambda d: d.scorecard.attempt.invitation.candidate, {"mask_fields": ["evidence"]}),

@@ -174,6 +174,15 @@ class ResultSummary:
         return out
 
 
+def _valid_first_error(value: dict) -> bool:
+    if not value:
+        return True
+    line = value.get("line")
+    return (isinstance(value.get("type"), str) and isinstance(value.get("message"), str)
+            and isinstance(value.get("file", ""), str) and len(value.get("file", "")) <= 200
+            and (line is None or (isinstance(line, int) and not isinstance(line, bool) and 0 < line < 10**6)))
+
+
 @dataclass(frozen=True)
 class GradingResult:
     suite: Suite
@@ -191,6 +200,7 @@ class GradingResult:
     sandbox: Mapping[str, Any] = field(default_factory=dict)   # how the sandbox ran the job (host side)
     host_seconds: float | None = None
     core_failed: tuple[str, ...] = ()                           # the lab's core checks that failed
+    first_error: Mapping[str, Any] = field(default_factory=dict)  # type, message, file, line: the first exception
 
     # -- reading ----------------------------------------------------------------------------------
     @classmethod
@@ -234,6 +244,9 @@ class GradingResult:
         core_failed = data.get("core_failed", [])
         if not isinstance(core_failed, list) or not all(isinstance(n, str) for n in core_failed):
             raise InvalidResult("core_failed must be a list of test names")
+        first_error = data.get("first_error", {})
+        if not isinstance(first_error, dict) or not _valid_first_error(first_error):
+            raise InvalidResult("first_error must be {type, message[, file, line]}")
         return cls.from_json(data)
 
     @classmethod
@@ -248,6 +261,7 @@ class GradingResult:
             timings=dict(data.get("timings") or {}), environment=dict(data.get("environment") or {}),
             notes=tuple(str(n) for n in data.get("notes") or ()), sandbox=dict(data.get("sandbox") or {}),
             host_seconds=data.get("host_seconds"), core_failed=tuple(data.get("core_failed") or ()),
+            first_error=dict(data.get("first_error") or {}),
         )
 
     @classmethod
@@ -275,6 +289,8 @@ class GradingResult:
                 out[key] = getattr(self, key)
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.first_error:
+            out["first_error"] = dict(self.first_error)
         return out
 
     def summary(self) -> ResultSummary:

@@ -231,7 +231,10 @@ def candidate_export_archive(*, candidate: Candidate) -> bytes:
             "track": {"slug": i.track.slug, "title": i.track.title, "version": i.track.version},
             "invited_at": _iso(i.created_at), "expires_at": _iso(i.expires_at),
             "window_opens_at": _iso(i.window_opens_at), "window_closes_at": _iso(i.window_closes_at),
-            "extra_time_minutes": i.extra_time_minutes, "withdrawn_at": _iso(i.revoked_at), "attempt": None}
+            "extra_time_minutes": i.extra_time_minutes, "withdrawn_at": _iso(i.revoked_at), "attempt": None,
+            "adjustments": [{"requested_at": _iso(a.created_at), "extra_percent": a.extra_percent,
+                             "details": a.details, "status": a.status, "granted_minutes": a.granted_minutes,
+                             "reply": a.reply, "decided_at": _iso(a.decided_at)} for a in i.accommodations.all()]}
         if attempt is not None:
             notice = notice_for(attempt.consent_version)
             timeline = [{"at": _iso(attempt.started_at), "event": "started", "question": None}]

@@ -72,6 +72,11 @@ class QuestionSpec:
                 if name.startswith(VISIBLE_TESTS) and name.endswith(".py") and isinstance(text, str)}
 
     @property
+    def visible_files(self) -> list[dict]:
+        """The visible tests' other files (example audio, transcripts), which the page offers to play or open."""
+        return visible_files_of(self.files)
+
+    @property
     def hidden_test_names(self) -> list[str]:
         """Paths of the hidden test files: interviewers see these names, never their bodies."""
         return sorted(name for name in self.files if name.startswith(HIDDEN_TESTS))
@@ -115,3 +120,21 @@ class ContentBundle:
             f"{len(self.tracks)} track(s), {len(self.questions)} question(s) ({by_kind or 'none'}), "
             f"{len(self.rubrics)} rubric(s), {len(self.competencies)} competencies"
         )
+
+
+MEDIA_TYPES = {".wav": "audio/wav", ".flac": "audio/flac", ".mp3": "audio/mpeg", ".ogg": "audio/ogg",
+               ".json": "application/json", ".txt": "text/plain", ".csv": "text/csv"}
+
+
+def visible_files_of(files: dict) -> list[dict]:
+    """[{path, type, audio[, text]}]: the files under tests/visible/ that are not Python (a migration uses it)."""
+    out = []
+    for name in sorted(files):
+        suffix = name[name.rfind("."):].lower() if "." in name else ""
+        if name.startswith(VISIBLE_TESTS) and suffix in MEDIA_TYPES and "__pycache__" not in name:
+            entry = {"path": name, "type": MEDIA_TYPES[suffix], "audio": MEDIA_TYPES[suffix].startswith("audio/")}
+            text = files[name]
+            if not entry["audio"] and isinstance(text, str) and len(text) <= 20_000:
+                entry["text"] = text  # shown in the page itself: opening another tab would read as leaving the exam
+            out.append(entry)
+    return out

@@ -12,7 +12,15 @@ from .attempts import (
     Submission,
     SubmitReason,
 )
-from .candidates import INVITATION_SALT, Candidate, Invitation, legacy_token_hash, token_hash
+from .candidates import (
+    INVITATION_SALT,
+    Accommodation,
+    AccommodationStatus,
+    Candidate,
+    Invitation,
+    legacy_token_hash,
+    token_hash,
+)
 from .content import (
     Competency,
     Question,
@@ -31,7 +39,8 @@ from .privacy import RetentionPolicy
 from .scoring import Assignment, DimensionScore, Recommendation, Scorecard, ScorecardStatus, TrackManager
 
 __all__ = [
-    "INVITATION_SALT", "Assignment", "Attempt", "AttemptStatus", "AutomatedScore", "Candidate", "Competency",
+    "INVITATION_SALT", "Accommodation", "AccommodationStatus",
+    "Assignment", "Attempt", "AttemptStatus", "AutomatedScore", "Candidate", "Competency",
     "DimensionScore", "ImmutableRecordError", "IntegrityEvent", "IntegrityKind", "Invitation", "Question",
     "QuestionFiles", "QuestionKind", "Recommendation", "Response", "ResponseSnapshot", "RetentionPolicy", "Rubric",
     "RubricDescriptor", "RubricDimension", "RubricLevel", "Scorecard", "ScorecardStatus", "Section", "SectionQuestion",

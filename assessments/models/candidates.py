@@ -75,3 +75,40 @@ class Invitation(models.Model):
     # The raw token, set only on the instance that issued it (invitation_create, invitation_link_renew): shown
     # once to the issuer and sent to the candidate, never stored.
     token: str | None = None
+
+
+class AccommodationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a decision"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+
+
+class Accommodation(models.Model):
+    """A candidate's request for an adjustment (extra time or another), and the staff's decision.
+
+    Personal data of a sensitive kind (it may describe a disability): seen by the staff who manage the track's
+    invitations and by the candidate, never by interviewers; what the report shows of it is nothing at all."""
+
+    PRESETS = (25, 50, 100)  # percent of the exam's time
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="accommodations")
+    extra_percent = models.PositiveSmallIntegerField(null=True, blank=True,
+                                                     help_text="Requested extra time, percent of the exam's time")
+    details = models.TextField(blank=True, help_text="What the candidate asked for, in their words")
+    status = models.CharField(max_length=12, choices=AccommodationStatus.choices, default=AccommodationStatus.PENDING)
+    granted_minutes = models.PositiveIntegerField(default=0)
+    reply = models.TextField(blank=True, help_text="Shown to the candidate with the decision")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["invitation"], condition=Q(status="pending"),
+                                    name="accommodation_one_pending_per_invitation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Accommodation #{self.pk} ({self.get_status_display()})"

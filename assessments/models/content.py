@@ -135,6 +135,8 @@ class Question(VersionedContent):
     # Coding only, copied out of QuestionFiles at sync so no page has to load the hidden tests to show
     # these: the visible test files {path: text} candidates may read, the hidden test files' names.
     visible_tests = models.JSONField(default=dict, blank=True)
+    # The visible tests' example files (audio, transcripts): names and types only; the bytes stay in QuestionFiles.
+    visible_files = models.JSONField(default=list, blank=True)
     hidden_test_names = models.JSONField(default=list, blank=True)
 
     class Meta(VersionedContent.Meta):
@@ -204,7 +206,7 @@ class Track(VersionedContent):
 
     def live_minutes(self) -> int:
         """Minutes of live rounds, scheduled apart from the exam and never on the candidate's clock."""
-        return self.total_minutes() - self.timed_minutes()
+        return self.total_minutes - self.timed_minutes()
 
 
 class Section(models.Model):

@@ -26,10 +26,11 @@ from .exam import (
     exam_question_get,
     exam_questions_by_slug,
     exam_response,
+    exam_visible_file,
     invitation_from_token,
 )
 from .home import Home, home_get
-from .invitations import invitation_list_recent, invitation_tracks
+from .invitations import accommodation_for_staff, invitation_list_recent, invitation_tracks
 from .reports import (
     AttemptReport,
     Calibration,
@@ -55,11 +56,13 @@ from .scoring import (
 )
 
 __all__ = [
+    "accommodation_for_staff",
     "AttemptReport", "Calibration", "ExamItem", "ExamLanding", "ExamProgress", "ExamQuestionPage", "Home",
     "InvalidInvitationToken", "NotFound", "Panel", "QuestionPage", "ScoringForm", "ScoringSheet", "Summary",
     "attempt_for_invitation", "attempt_question_ids", "attempt_report", "attempt_report_get", "calibration",
     "comparison", "current_scorecards", "exam_landing_get", "exam_outline", "exam_progress_get", "exam_question",
-    "exam_question_get", "exam_questions_by_slug", "exam_response", "home_get", "interviewer_queue",
+    "exam_question_get", "exam_visible_file", "exam_questions_by_slug", "exam_response", "home_get",
+    "interviewer_queue",
     "invitation_from_token", "invitation_list_recent", "invitation_tracks", "own_scorecard", "panel_get",
     "question_get",
     "question_page_get", "question_versions", "rubric_current_get", "rubric_get_detail", "scorecard_history",

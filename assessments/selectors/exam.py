@@ -3,11 +3,13 @@ and every read here is scoped to that invitation's attempt."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core import signing
 from django.db.models import Prefetch
+from django.db.models.fields.json import KT
 
 from .. import access
 from ..errors import InvalidInvitationToken, NotFound
@@ -16,6 +18,7 @@ from ..models import (
     Attempt,
     Invitation,
     Question,
+    QuestionFiles,
     QuestionKind,
     Response,
     Section,
@@ -122,6 +125,7 @@ class ExamLanding:
     sections: list[Section]   # the sections on the candidate's clock (live rounds happen elsewhere)
     minutes: int              # the candidate's time, accommodation included
     refusal: str | None       # why it cannot start now, or None
+    accommodations: list      # the candidate's own requests for adjustments, newest first
 
 
 def exam_landing_get(*, invitation: Invitation) -> ExamLanding:
@@ -130,7 +134,8 @@ def exam_landing_get(*, invitation: Invitation) -> ExamLanding:
     track = track_get(slug=invitation.track.slug, version=invitation.track.version)
     sections = [s for s in track.sections.all() if any(i.question.kind != QuestionKind.LIVE for i in s.items.all())]
     return ExamLanding(invitation=invitation, track=track, sections=sections, refusal=refusal,
-                       minutes=track.timed_minutes() + invitation.extra_time_minutes)
+                       minutes=track.timed_minutes() + invitation.extra_time_minutes,
+                       accommodations=list(invitation.accommodations.order_by("-created_at")))
 
 
 @dataclass(frozen=True)
@@ -189,3 +194,23 @@ def exam_question_get(*, attempt: Attempt, slug: str) -> ExamQuestionPage:
         next=progress.items[index + 1] if index + 1 < len(progress.items) else None,
         visible_tests=sorted(question.visible_tests.items()) if question.is_coding else [],
     )
+
+
+def exam_visible_file(*, question: Question, path: str) -> tuple[bytes, str]:
+    """(bytes, content type) of one visible example file of a coding question; NotFound for any other path.
+
+    Only the one value is read from the question's files (a JSON key transform), so the hidden tests are not
+    loaded into this request at all."""
+    listed = {f["path"]: f["type"] for f in question.visible_files or []}
+    if not question.is_coding or path not in listed:
+        raise NotFound("No such file")
+    row = (QuestionFiles.objects.filter(question=question)
+           .values_list(KT(f"files__{path}"), KT(f"files__{path}__b64")).first())
+    if row is None or (row[0] is None and row[1] is None):
+        raise NotFound("No such file")
+    text, b64 = row
+    data = base64.b64decode(b64) if b64 is not None else text.encode()
+    content_type = listed[path]
+    if content_type.startswith("text/") or content_type == "application/json":
+        content_type += "; charset=utf-8"
+    return data, content_type

@@ -12,6 +12,8 @@ from ..errors import (
     ScoringError,
     StaleRevision,
 )
+from .accommodations import PRESETS as ACCOMMODATION_PRESETS
+from .accommodations import accommodation_decide, accommodation_minutes, accommodation_request
 from .attempts import (
     attempt_close_if_due,
     attempt_extend,
@@ -46,6 +48,7 @@ from .scoring import (
 )
 
 __all__ = [
+    "ACCOMMODATION_PRESETS", "accommodation_decide", "accommodation_minutes", "accommodation_request",
     "AssessmentError", "AttemptClosed", "ConsentRequired", "DeadlinePassed", "IntegritySignal",
     "InvitationUnusable", "NotFound", "ScoreInput", "ScorecardInvalid", "ScoringError", "StaleRevision",
     "SyncReport", "assignment_check", "assignment_create", "attempt_close_if_due", "attempt_extend",

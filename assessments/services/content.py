@@ -86,7 +86,8 @@ def _question_sync(spec: QuestionSpec, rubrics: dict[str, Rubric], competencies:
         source_path=spec.source_path, kind=spec.kind, title=spec.title, summary=spec.summary,
         prompt_md=spec.prompt_md, guidance=spec.guidance, rubric=rubrics.get(spec.rubric) if spec.rubric else None,
         time_estimate_minutes=spec.time_estimate_minutes, coding=spec.coding.to_json() if spec.coding else None,
-        starter_files=spec.starter_files, visible_tests=spec.visible_tests, hidden_test_names=spec.hidden_test_names,
+        starter_files=spec.starter_files, visible_tests=spec.visible_tests, visible_files=spec.visible_files,
+        hidden_test_names=spec.hidden_test_names,
     )
     question.competencies.set([competencies[c] for c in spec.competencies])
     QuestionFiles.objects.create(question=question, files=spec.files)

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from ..errors import AssessmentError
 from ..models import (
+    Accommodation,
     Attempt,
     AttemptStatus,
     AutomatedScore,
@@ -98,6 +99,8 @@ def candidate_purge(*, candidate: Candidate, now: datetime | None = None) -> Pur
     attempt_ids = list(attempts.values_list("pk", flat=True))
 
     withdrawn = Invitation.objects.filter(candidate=candidate, revoked_at__isnull=True).update(revoked_at=now)
+    # Adjustment requests keep their outcome (minutes granted) and lose what was written about the candidate.
+    Accommodation.objects.filter(invitation__candidate=candidate).update(details="", reply="")
     responses = Response.objects.filter(attempt_id__in=attempt_ids).update(body="")
     submissions = Submission.objects.filter(attempt_id__in=attempt_ids).erase_bodies()
     snapshots, _ = ResponseSnapshot.objects.filter(attempt_id__in=attempt_ids).delete()

@@ -65,10 +65,23 @@ def main() -> None:
                 "type": type(exc).__name__,
                 "message": str(exc)[:2000],
                 "traceback": traceback.format_exc()[-4000:],
+                "where": _where(exc, workdir),
             }}
         sys.stdout.flush()
         sys.stderr.flush()
         wire.write_frame(resp_fd, reply)
+
+
+def _where(exc: BaseException, workdir: str) -> dict | None:
+    """The candidate's own file and line the error points at (for the editor to show): a SyntaxError's line, or
+    the innermost frame of the traceback that is in the candidate's files (not torch's, not ours)."""
+    if isinstance(exc, SyntaxError) and exc.filename and os.path.dirname(os.path.abspath(exc.filename)) == workdir:
+        return {"file": os.path.basename(exc.filename), "line": exc.lineno}
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename and os.path.dirname(os.path.abspath(frame.filename)) == workdir:
+            found = {"file": os.path.basename(frame.filename), "line": frame.lineno}
+    return found
 
 
 if __name__ == "__main__":

@@ -153,6 +153,7 @@ class CandidateProcess:
         self.output_total = 0
         self._lock = threading.Lock()
         self.dead_reason: str | None = None  # set after a timeout/memory/output event: fail fast
+        self.first_error: dict | None = None  # the first exception the candidate's code raised, for the page
 
     # -- lifecycle -------------------------------------------------------------------------
     def _preexec(self) -> None:
@@ -374,6 +375,8 @@ class CandidateProcess:
                 raise CandidateError("BadReturnValue", str(exc)) from None
         err = reply.get("error") or {}
         type_name, message = str(err.get("type", "Error")), str(err.get("message", ""))
+        if self.first_error is None:
+            self.first_error = _first_error(type_name, message, err.get("where"))
         if type_name in ("MemoryError", "OutOfMemoryError"):
             # OutOfMemoryError is torch.cuda's: GPU memory, reported apart from host memory and timeouts.
             gpu = type_name == "OutOfMemoryError"
@@ -438,6 +441,15 @@ class CandidateProcess:
     def output_text(self) -> str:
         with self._lock:
             return self.output.decode("utf-8", "replace")
+
+
+def _first_error(type_name: str, message: str, where: object) -> dict:
+    """What the candidate's page shows as "the first error": its type, message and line in their file. Sent by the
+    candidate's process, so only shaped here (it is display, never part of the verdict)."""
+    out: dict = {"type": type_name[:100], "message": message[:1000]}
+    if isinstance(where, dict) and isinstance(where.get("file"), str) and isinstance(where.get("line"), int):
+        out["file"], out["line"] = where["file"][:200], where["line"]
+    return out
 
 
 class _RemoteFunction:

@@ -141,6 +141,8 @@ def run(root: Path) -> dict:
             proc.close()
 
     result["candidate_output"] = candidate.output_text()
+    if candidate.first_error:
+        result["first_error"] = candidate.first_error
     result["events"] = {"timeouts": events.timeouts, "memory": events.memory, "gpu_memory": events.gpu_memory,
                         "output_limit": events.output_limit, "crashes": events.crashes, "calls": events.calls,
                         "spawn_errors": events.spawn_errors}

@@ -231,3 +231,57 @@ def test_moving_between_questions_is_not_leaving_the_tab_but_a_real_switch_is(ch
     kinds = list(IntegrityEvent.objects.filter(attempt=attempt).order_by("pk").values_list("kind", flat=True))
     assert kinds == ["focus_lost", "focus_regained"], kinds
     context.close()
+
+
+def test_the_coding_workspace_shows_output_and_the_first_error_with_its_line(
+        chromium, app_server, invitation, grading_worker, artifacts_dir):
+    """Issue 14, finding 2: print() output and a syntax error's line are shown after Run, and the line is selected
+    in the editor; the workspace fits 1366 and 390 px wide (screenshots kept), with no sideways scrolling."""
+    from django.conf import settings as dj
+
+    page = chromium.new_page(viewport={"width": 1366, "height": 900})
+    _start(page, app_server, invitation)
+    page.goto(f"{app_server.url}/exam/{invitation.token}/questions/softmax-cross-entropy-bug/")
+    page.locator(".cm-editor").wait_for()
+    reference = (dj.CONTENT_EXERCISES_DIR / "softmax-cross-entropy-bug" / "reference" / "solution.py").read_text()
+    code = "print('hello from the candidate')\n" + reference.rstrip("\n") + "\n\n\ndef broken(:\n    pass\n"
+    broken_line = code.count("\n") - 1
+    page.evaluate("text => document.querySelector('textarea#answer').itEditor.setValue(text)", code)
+    page.get_by_role("button", name="Run visible tests").click()
+    error = page.get_by_test_id("first-error")
+    error.wait_for(timeout=240_000)
+    assert f"SyntaxError at line {broken_line} of solution.py" in error.inner_text()
+    selected = "(() => { const v = document.querySelector('textarea#answer').itEditor.view;" \
+               " return v.state.doc.lineAt(v.state.selection.main.head).number; })()"
+    assert page.evaluate(selected) == broken_line  # selected by itself: the candidate was not typing
+    page.evaluate("document.querySelector('textarea#answer').itEditor.view.dispatch({selection: {anchor: 0}})")
+    page.get_by_role("button", name=f"Show line {broken_line} in the editor").click()
+    assert page.evaluate(selected) == broken_line
+
+    # Fixed: the tests pass and what the code printed is shown.
+    page.evaluate("text => document.querySelector('textarea#answer').itEditor.setValue(text)",
+                  "print('hello from the candidate')\n" + reference)
+    page.get_by_role("button", name="Run visible tests").click()
+    page.get_by_test_id("run-verdict").filter(has_text="passed").wait_for(timeout=240_000)
+    assert "hello from the candidate" in page.get_by_test_id("run-output").inner_text()
+    assert not page.get_by_test_id("first-error").count()
+    # Prompt beside the editor at 1366 px; the clock stays in view while scrolled down to the results.
+    prompt, editor = page.locator(".prompt-pane").bounding_box(), page.locator(".cm-editor").bounding_box()
+    assert prompt["x"] + prompt["width"] <= editor["x"], (prompt, editor)
+    page.get_by_test_id("run-output").scroll_into_view_if_needed()
+    assert page.locator("#countdown").is_visible() and 0 <= page.locator("#countdown").bounding_box()["y"] < 80
+    page.screenshot(path=str(artifacts_dir / "workspace-1366.png"), full_page=False)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(200)
+    wide = page.evaluate("""() => {
+        const w = document.documentElement.clientWidth;
+        return [...document.querySelectorAll('body *')]
+          .filter(e => e.getBoundingClientRect().right > w + 1 && !e.closest('.cm-scroller, pre, .table-scroll'))
+          .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right));
+    }""")  # what sticks out, if anything, for the failure message
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth"), wide
+    assert page.locator(".topbar").bounding_box()["height"] < 60  # the sticky bar stays one short line on a phone
+    page.locator(".cm-editor").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "workspace-390.png"), full_page=False)
+    page.get_by_test_id("run-output").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts_dir / "workspace-390-results.png"), full_page=False)

@@ -83,6 +83,7 @@ def _matrix(w) -> dict[str, tuple[dict, set[str]]]:
         "invitation-list": ({}, {"manager", "no_track_manager", "other_manager", "admin"}),
         "invitation-new": ({}, {"manager", "no_track_manager", "other_manager", "admin"}),
         "invitation-action": ({"invitation_id": w["invitation"].pk}, set()),  # POST only
+        "accommodation-decide": ({"accommodation_id": 1}, set()),  # POST only (tests/webapp/test_accommodations.py)
         "scoring-queue": ({}, {"interviewer", "stranger", "admin"}),
         "scoring-attempt": ({"attempt_id": a}, {"interviewer"}),
         "scoring-save": ({"attempt_id": a}, set()),
@@ -103,7 +104,8 @@ def _matrix(w) -> dict[str, tuple[dict, set[str]]]:
 
 
 EXAM_URLS = {"exam-landing", "exam-start", "exam-resume", "exam-question", "exam-answer", "exam-run",
-             "exam-run-status", "exam-signals", "exam-submit", "exam-done"}
+             "exam-run-status", "exam-signals", "exam-submit", "exam-done", "exam-accommodation",
+             "exam-visible-file"}
 
 
 SIGN_IN_URLS = {"login"}  # the sign-in page: a form for visitors, a redirect home for the signed-in

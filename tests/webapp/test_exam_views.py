@@ -524,3 +524,29 @@ def test_signals_accept_a_json_body_too(client, invitation, track, started):
     resp = client.post(_url("exam-signals", invitation), json.dumps([{"kind": "focus_lost"}]),
                        content_type="application/json")
     assert resp.status_code == 200 and resp.json() == {"recorded": 1}
+
+
+def test_example_clips_play_in_the_page_and_nothing_else_can_be_fetched(client, invitation, track, started):
+    """Issue 14, finding 2: the WER lab's example clips are playable in the page (a candidate has no terminal), and
+    the file endpoint serves only the listed visible files of a question on this attempt's clock."""
+    page = client.get(_url("exam-question", invitation, slug="asr-domain-terms"))
+    html = page.content.decode()
+    clip = _url("exam-visible-file", invitation, slug="asr-domain-terms", path="tests/visible/examples/ex1.wav")
+    assert f'<audio controls preload="none" src="{clip}">' in html
+    assert "Our Kubernetes nodes need more memory." in html  # examples.json, shown inline
+    audio = client.get(clip)
+    assert audio.status_code == 200 and audio["Content-Type"] == "audio/wav" and audio.content[:4] == b"RIFF"
+    for path in ("tests/hidden/test_asr_domain_terms_hidden.py", "reference/solution.py",
+                 "tests/visible/../hidden/x.py", "bench/wer/manifest.json", "question.yaml",
+                 "tests/visible/test_asr_domain_terms_visible.py"):
+        assert client.get(_url("exam-visible-file", invitation, slug="asr-domain-terms", path=path)).status_code == 404
+    # Another lab's slug with this lab's file, and a question not on this exam: refused as well.
+    assert client.get(_url("exam-visible-file", invitation, slug="wer-by-slice",
+                           path="tests/visible/examples/ex1.wav")).status_code == 404
+    assert client.get(_url("exam-visible-file", invitation, slug="live-speech-systems-deep-dive",
+                           path="tests/visible/examples/ex1.wav")).status_code == 404
+
+
+def test_example_files_need_a_started_attempt(client, invitation, track):
+    url = _url("exam-visible-file", invitation, slug="asr-domain-terms", path="tests/visible/examples/ex1.wav")
+    assert client.get(url).status_code == 302  # to the landing page: not started, nothing served

@@ -44,6 +44,8 @@ def test_interviewer_sees_track_guidance_and_hidden_test_names(client, interview
     body = track.content.decode()
     for title in ("R&amp;D depth", "System design", "Production incidents", "Coding labs"):
         assert title in body
+    # One figure for the clock, the live round apart (the page said "365 minutes in total" of a 320-minute exam).
+    assert "320 minutes on the candidate's clock plus a 45-minute live round, scheduled separately" in body
     q = client.get(reverse("question-detail", args=["softmax-cross-entropy-bug"])).content.decode()
     assert 'data-testid="guidance"' in q and "A strong answer covers" in q
     assert "tests/hidden/" in q  # names only

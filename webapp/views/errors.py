@@ -12,11 +12,12 @@ import sys
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from ops.outage import is_infrastructure_error
 
 log = logging.getLogger(__name__)
 
@@ -55,30 +56,9 @@ def _back_url(request: HttpRequest) -> str:
     return "/"
 
 
-def _infrastructure_error(exc: BaseException | None) -> bool:
-    """The database, the broker or the cache is unreachable: a passing outage (503), not a bug (500)."""
-    from kombu.exceptions import OperationalError as BrokerError
-    from redis.exceptions import ConnectionError as RedisConnectionError
-    from redis.exceptions import TimeoutError as RedisTimeoutError
-
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, (DatabaseError, BrokerError, RedisConnectionError, RedisTimeoutError, ConnectionError)):
-            return not _is_data_error(exc)
-        exc = exc.__cause__ or exc.__context__
-        seen += 1
-    return False
-
-
-def _is_data_error(exc: BaseException) -> bool:
-    from django.db import DataError, IntegrityError, ProgrammingError
-
-    return isinstance(exc, (DataError, IntegrityError, ProgrammingError))
-
-
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500. Django calls it inside its except block, so the exception is still at hand."""
-    if _infrastructure_error(sys.exc_info()[1]):
+    if is_infrastructure_error(sys.exc_info()[1]):
         return _answer(request, status=503, code="unavailable", title="Back in a moment",
                        message="The service is briefly unavailable (a database or queue is being restarted). "
                                f"{SAFE} This page tries again by itself.",

@@ -113,8 +113,31 @@ def landing(request: HttpRequest, invitation: Invitation, token: str) -> HttpRes
         return redirect("exam-resume", token=token)
     page = selectors.exam_landing_get(invitation=invitation)
     context = {"invitation": invitation, "track": page.track, "sections": page.sections, "refusal": page.refusal,
-               "minutes": page.minutes, "token": token, "consent": current_notice()}
+               "minutes": page.minutes, "token": token, "consent": current_notice(),
+               "accommodations": page.accommodations, "presets": [
+                   (p, services.accommodation_minutes(invitation=invitation, percent=p))
+                   for p in services.ACCOMMODATION_PRESETS]}
     return render(request, "exam/landing.html", context, status=410 if page.refusal else 200)
+
+
+@require_POST
+@with_invitation
+def accommodation_request(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    """The landing page's "request an adjustment" form: recorded for the staff who manage the track to decide."""
+    raw = request.POST.get("extra_percent", "")
+    try:
+        percent = int(raw) if raw else None
+    except ValueError:
+        percent = -1
+    try:
+        services.accommodation_request(invitation=invitation, extra_percent=percent,
+                                       details=request.POST.get("details", ""))
+    except services.AssessmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Your request was sent. You will see the decision on this page (and by e-mail "
+                                  "from your contact); your time is set when you press Start.")
+    return redirect("exam-landing", token=token)
 
 
 @require_POST
@@ -253,6 +276,20 @@ def run_status(request: HttpRequest, invitation: Invitation, token: str, attempt
     response = render(request, "exam/question.html#run-result", {"run": run, "token": token})
     if run.is_final:
         response.status_code = 286  # htmx stops polling on 286
+    return response
+
+
+@require_GET
+@with_attempt
+def visible_file(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt, slug: str,
+                 path: str) -> HttpResponse:
+    """An example file of a lab's visible tests (a clip to play, its transcripts), for the candidate's own exam
+    only; anything not listed as a visible file of this question is a 404, so no other file can be asked for."""
+    current = selectors.exam_question(attempt=attempt, slug=slug)
+    data, content_type = selectors.exam_visible_file(question=current, path=path)
+    response = HttpResponse(data, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"  # content of a fixed question version: safe to keep
+    response["Content-Disposition"] = "inline"
     return response
 
 

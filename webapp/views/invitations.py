@@ -78,3 +78,42 @@ def invitation_action(request: HttpRequest, invitation_id: int) -> HttpResponse:
     else:
         messages.error(request, "Unknown action.")
     return redirect("invitation-list")
+
+
+@require_POST
+@login_required
+@permission_required("assessments.change_invitation", raise_exception=True)
+def accommodation_decide(request: HttpRequest, accommodation_id: int) -> HttpResponse:
+    """Approve a candidate's request with a preset (+25/50/100 % of the exam's time) or custom minutes, or decline
+    it; the reply is shown to the candidate on their landing page."""
+    accommodation = selectors.accommodation_for_staff(user=request.user, accommodation_id=accommodation_id)
+    decision = request.POST.get("decision", "")
+    percent = minutes = None
+    if decision.startswith("percent-"):
+        try:
+            percent = int(decision.removeprefix("percent-"))
+        except ValueError:
+            percent = None
+        if percent not in services.ACCOMMODATION_PRESETS:
+            messages.error(request, "Unknown preset.")
+            return redirect("invitation-list")
+    elif decision == "minutes":
+        try:
+            minutes = int(request.POST.get("minutes", ""))
+        except ValueError:
+            messages.error(request, "Give the extra time in whole minutes.")
+            return redirect("invitation-list")
+    elif decision != "decline":
+        messages.error(request, "Unknown decision.")
+        return redirect("invitation-list")
+    try:
+        decided = services.accommodation_decide(accommodation=accommodation, decided_by=request.user,
+                                                approve=decision != "decline", percent=percent, minutes=minutes,
+                                                reply=request.POST.get("reply", ""))
+    except services.AssessmentError as exc:
+        messages.error(request, str(exc))
+    else:
+        who = accommodation.invitation.candidate.full_name
+        messages.success(request, f"Granted {who} {decided.granted_minutes} extra minutes." if decided.granted_minutes
+                         or decision != "decline" else f"Declined {who}'s request.")
+    return redirect("invitation-list")

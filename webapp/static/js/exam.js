@@ -383,6 +383,9 @@
       ed.textarea = textarea;
       textarea.itEditor = ed;  // the page's other code (and browser tests) reach the editor here
       ed.setReadOnly = function () { /* the server refuses writes after the deadline anyway */ };
+      // An explicit tab stop on the editable area, so assistive tech (and axe) sees the scrolling editor as
+      // reachable by keyboard; Escape then Tab leaves it (said under the editor).
+      if (ed.view && ed.view.contentDOM) ed.view.contentDOM.setAttribute("tabindex", "0");
       editors.push(ed);
     });
   }
@@ -427,8 +430,37 @@
       box.setAttribute("role", "alert");
       box.textContent = text;
     }
+    // The first error's line: selected (so the active-line highlight marks it) and scrolled into view, on a
+    // click, and by itself when a result arrives while the candidate is not typing in the editor.
+    document.addEventListener("click", function (e) {
+      var button = e.target.closest && e.target.closest("[data-goto-line]");
+      if (button) showLine(parseInt(button.dataset.gotoLine, 10), true);
+    });
+    document.body.addEventListener("htmx:afterSwap", function (e) {
+      var err = document.querySelector("#run-result [data-error-line]");
+      var ed = editors[0];
+      if (err && ed && !ed.view.hasFocus) showLine(parseInt(err.dataset.errorLine, 10), false);
+    });
     document.body.addEventListener("htmx:responseError", runFailed);
     document.body.addEventListener("htmx:sendError", runFailed);
+  }
+
+  function showLine(number, focus) {
+    var ed = editors[0];
+    if (!ed || !ed.view || !(number > 0)) return;
+    var doc = ed.view.state.doc;
+    var line = doc.line(Math.min(number, doc.lines));
+    ed.view.dispatch({ selection: { anchor: line.from, head: line.to }, scrollIntoView: true });
+    if (focus) ed.view.focus();
+  }
+
+  // Code blocks that scroll (wide prompt code, long test output) can be scrolled from the keyboard: a tab stop on
+  // each one that overflows, re-checked when results arrive or the window changes size (WCAG 2.1.1).
+  function focusableScrollers() {
+    document.querySelectorAll("main pre").forEach(function (pre) {
+      var scrolls = pre.scrollWidth > pre.clientWidth + 1 || pre.scrollHeight > pre.clientHeight + 1;
+      if (scrolls && !pre.hasAttribute("tabindex")) pre.setAttribute("tabindex", "0");
+    });
   }
 
   // --- submit page: warn when this browser still holds unsent text --------------------------
@@ -458,6 +490,10 @@
     startClock();
     checkUnsent();
     clearAfterSubmit();
+    focusableScrollers();
+    window.addEventListener("resize", focusableScrollers);
+    document.body.addEventListener("htmx:afterSettle", focusableScrollers);
+    document.addEventListener("toggle", focusableScrollers, true);  // a <details> opened: its code may scroll
     if (document.body.dataset.exam) watchFocus();
   });
 })();
