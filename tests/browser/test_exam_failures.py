@@ -100,3 +100,26 @@ def test_a_failed_run_request_says_why(chromium, app_server, invitation):
         "code": "unavailable", "error": "The service is briefly unavailable. Try again in a moment."}))
     page.get_by_role("button", name="Run visible tests").click()
     page.get_by_test_id("run-result").filter(has_text="briefly unavailable").wait_for()
+
+
+def test_waiting_for_a_run_shows_the_place_in_line_and_the_time_waited(chromium, app_server, invitation):
+    """Issue 14, finding 3: two other candidates' runs are ahead in the queue (no worker is taking them), so this
+    run waits third in line; the page says so and the seconds waited move on by themselves."""
+    from assessments.models import Question
+    from graders import services as run_services
+
+    lab = Question.objects.get(slug="softmax-cross-entropy-bug", is_current=True)
+    for name in ("Ahead One", "Ahead Two"):
+        other = services.invitation_create(
+            candidate=services.candidate_create(full_name=name, email=f"{name.split()[1].lower()}@example.com"),
+            track=invitation.track)
+        run_services.visible_run_request(attempt=services.attempt_start(invitation=other), question=lab, body="x = 1\n")
+    page = chromium.new_page()
+    _start(page, app_server, invitation)
+    page.goto(f"{app_server.url}/exam/{invitation.token}/questions/softmax-cross-entropy-bug/")
+    page.locator(".cm-editor").wait_for()
+    page.get_by_role("button", name="Run visible tests").click()
+    progress = page.get_by_test_id("run-progress")
+    progress.filter(has_text=re.compile(r"Queued: position 3 in line, \d+ s so far")).wait_for()
+    first = int(re.search(r"(\d+) s so far", progress.inner_text()).group(1))
+    progress.filter(has_text=re.compile(rf"position 3 in line, (?!{first} s)\d+ s so far")).wait_for(timeout=5000)
