@@ -204,8 +204,13 @@ def exam_visible_file(*, question: Question, path: str) -> tuple[bytes, str]:
     listed = {f["path"]: f["type"] for f in question.visible_files or []}
     if not question.is_coding or path not in listed:
         raise NotFound("No such file")
-    row = (QuestionFiles.objects.filter(question=question)
-           .values_list(KT(f"files__{path}"), KT(f"files__{path}__b64")).first())
+    if "__" in path:  # the key transform would read "__" as nesting: read the file from the whole mapping
+        files = QuestionFiles.objects.filter(question=question).values_list("files", flat=True).first() or {}
+        value = files.get(path)
+        row = (value, None) if isinstance(value, str) else (None, (value or {}).get("b64"))
+    else:
+        row = (QuestionFiles.objects.filter(question=question)
+               .values_list(KT(f"files__{path}"), KT(f"files__{path}__b64")).first())
     if row is None or (row[0] is None and row[1] is None):
         raise NotFound("No such file")
     text, b64 = row

@@ -536,6 +536,10 @@ def test_example_clips_play_in_the_page_and_nothing_else_can_be_fetched(client, 
     assert "Our Kubernetes nodes need more memory." in html  # examples.json, shown inline
     audio = client.get(clip)
     assert audio.status_code == 200 and audio["Content-Type"] == "audio/wav" and audio.content[:4] == b"RIFF"
+    transcripts = client.get(_url("exam-visible-file", invitation, slug="asr-domain-terms",
+                                  path="tests/visible/examples/examples.json"))
+    assert transcripts["Content-Type"] == "application/json; charset=utf-8"
+    assert transcripts.json()[0]["text"] == "Our Kubernetes nodes need more memory."
     for path in ("tests/hidden/test_asr_domain_terms_hidden.py", "reference/solution.py",
                  "tests/visible/../hidden/x.py", "bench/wer/manifest.json", "question.yaml",
                  "tests/visible/test_asr_domain_terms_visible.py"):
@@ -550,3 +554,19 @@ def test_example_clips_play_in_the_page_and_nothing_else_can_be_fetched(client, 
 def test_example_files_need_a_started_attempt(client, invitation, track):
     url = _url("exam-visible-file", invitation, slug="asr-domain-terms", path="tests/visible/examples/ex1.wav")
     assert client.get(url).status_code == 302  # to the landing page: not started, nothing served
+
+
+def test_an_example_file_whose_name_holds_a_double_underscore_is_served_whole(track):
+    """A JSON key transform reads "__" as nesting; such a name is read from the whole mapping instead."""
+    from assessments import selectors
+    from assessments.models import Question, QuestionFiles
+
+    lab = Question.objects.get(slug="asr-domain-terms", is_current=True)
+    files = QuestionFiles.objects.get(question=lab)
+    files.files["tests/visible/examples/a__b.txt"] = "double underscore"
+    files.save()
+    lab.visible_files = [*lab.visible_files, {"path": "tests/visible/examples/a__b.txt", "type": "text/plain",
+                                              "audio": False}]
+    lab.save(update_fields=["visible_files"])
+    data, kind = selectors.exam_visible_file(question=lab, path="tests/visible/examples/a__b.txt")
+    assert data == b"double underscore" and kind == "text/plain; charset=utf-8"
