@@ -56,6 +56,12 @@ def test_every_candidate_page_passes_the_axe_audit(chromium, app_server, invitat
     page.get_by_role("button", name="Start the exam").click()
     page.wait_for_url(re.compile(r"/questions/[a-z0-9-]+/$"))
     problems += _audit(page, axe_source, "written question")
+    # The clock is not read out every second; the 5- and 1-minute warnings go to the polite status line.
+    assert page.locator("[role=timer]").get_attribute("aria-live") == "off"
+    assert page.get_by_test_id("save-state").get_attribute("aria-live") == "polite"
+    # Question numbers up to 17 fit beside the list (they were clipped to "0.", "1.").
+    assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('.exam-nav ol')).paddingLeft)"
+                         " >= 2 * parseFloat(getComputedStyle(document.querySelector('.exam-nav ol')).fontSize)")
     for slug in ("softmax-cross-entropy-bug", "asr-domain-terms"):
         page.goto(f"{base}/questions/{slug}/")
         page.locator(".cm-editor").wait_for()
