@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {"webapp", "assessments", "graders", "sandboxes", "ops", "accounts", "audit"}
+OURS = {"webapp", "assessments", "graders", "sandboxes", "ops", "accounts", "audit", "api"}
 # room -> the rooms it may import (besides itself)
 ALLOWED = {
     "sandboxes": set(),
@@ -19,7 +19,8 @@ ALLOWED = {
     "accounts": {"assessments"},
     "audit": {"assessments", "graders", "accounts"},
     "ops": {"assessments", "graders", "sandboxes", "audit"},
-    "webapp": {"assessments", "graders", "ops", "accounts", "audit"},
+    "api": {"assessments", "graders"},
+    "webapp": {"assessments", "graders", "ops", "accounts", "audit", "api"},
 }
 # Plain Python: shipped into the sandbox, run in notebooks, shared by the worker and the CLI, or read by settings.
 NO_DJANGO = ["sandboxes", "graders/harness", "graders/result.py", "graders/grading.py", "graders/jobs.py",

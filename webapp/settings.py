@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our static files
     "django_htmx",
     "template_partials",
     "axes",
@@ -77,6 +79,7 @@ INSTALLED_APPS = [
     "graders",
     "audit",
     "ops",
+    "api",
     "webapp",
 ]
 
@@ -306,8 +309,27 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = ["assessments.tasking.route"]
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissions"],
+    # Machines use API keys (api/auth.py); staff sessions work too, for the browsable API.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.APIKeyAuthentication",
+                                       "rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.KeyRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600/min")  # per API key (per user for staff sessions)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Interview Track API",
+    "DESCRIPTION": "Drive invitations from a hiring pipeline and read attempts, gradings, scorecards and reports. "
+                   "Authenticate with `Authorization: Bearer <API key>`; see the README.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],  # the schema holds no data
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

@@ -3,10 +3,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import audit, content, exam, health, invitations, privacy, reports, scoring
+from .views import apikeys, audit, content, exam, health, invitations, privacy, reports, scoring
 
 urlpatterns = [
     path("", content.home, name="home"),
+    path("api/v1/", include("api.urls")),
+    path("api-keys/", apikeys.key_list, name="api-keys"),
+    path("api-keys/<int:key_id>/revoke/", apikeys.key_revoke, name="api-key-revoke"),
     path("login/", allauth_views.login, name="login"),
     path("accounts/", include("allauth.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -27,7 +27,8 @@ SAFE = ("If you are taking an exam: your saved answers are safe, and anything ty
 
 
 def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "") or bool(request.headers.get("HX-Request"))
+    return ("application/json" in request.headers.get("Accept", "") or bool(request.headers.get("HX-Request"))
+            or request.path.startswith("/api/"))
 
 
 def _answer(request: HttpRequest, *, status: int, code: str, title: str, message: str, retry_after: int | None = None,
