@@ -1,9 +1,11 @@
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import greenhouse, views
 
 
+@extend_schema(exclude=True)
 class SwaggerDocs(SpectacularSwaggerSplitView):
     """Swagger UI sets inline styles as it renders: this page (the schema, no data) allows them, nothing else."""
 
@@ -30,4 +32,9 @@ urlpatterns = [
     path("attempts/<int:pk>/gradings/", views.AttemptGradings.as_view(), name="api-attempt-gradings"),
     path("attempts/<int:pk>/scorecards/", views.AttemptScorecards.as_view(), name="api-attempt-scorecards"),
     path("attempts/<int:pk>/report/", views.AttemptReport.as_view(), name="api-attempt-report"),
+    # Greenhouse's Assessment Partner API (the paths Greenhouse is given; api/greenhouse.py).
+    path("greenhouse/list_tests", greenhouse.ListTests.as_view(), name="greenhouse-list-tests"),
+    path("greenhouse/send_test", greenhouse.SendTest.as_view(), name="greenhouse-send-test"),
+    path("greenhouse/test_status", greenhouse.TestStatus.as_view(), name="greenhouse-test-status"),
+    path("greenhouse/response_error", greenhouse.ResponseError.as_view(), name="greenhouse-response-error"),
 ]

@@ -32,7 +32,7 @@ ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         ("assessments", "view_integrityevent"),
     },
 }
-ADMIN_APPS = ("assessments", "graders", "auth", "axes", "audit", "auditlog", "account", "socialaccount", "mfa")
+ADMIN_APPS = ("assessments", "graders", "auth", "axes", "audit", "auditlog", "account", "socialaccount", "mfa", "api")
 
 
 def roles_ensure() -> dict[str, int]:

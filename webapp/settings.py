@@ -330,6 +330,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
 }
 
 LOGGING = {
@@ -403,7 +404,14 @@ CELERY_BEAT_SCHEDULE = {
     "close-attempts-past-deadline": {"task": "assessments.attempts_close_due", "schedule": EXAM_ATTEMPT_SWEEP_S},
     "reconcile-grading-runs": {"task": "graders.reconcile_runs", "schedule": GRADING_RECONCILE_S},
     "erase-data-past-retention": {"task": "ops.retention_run", "schedule": 24 * 60 * 60},
+    "send-due-webhooks": {"task": "api.webhooks_sweep", "schedule": int(os.environ.get("WEBHOOK_SWEEP_S", "30"))},
 }
+# Webhook deliveries (api/webhooks.py): exponential backoff from the base, capped, up to the try limit (16 tries
+# with these defaults span about 14 hours, so a receiver that is down for hours loses nothing).
+WEBHOOK_BACKOFF_BASE_S = float(os.environ.get("WEBHOOK_BACKOFF_BASE_S", "30"))
+WEBHOOK_BACKOFF_MAX_S = float(os.environ.get("WEBHOOK_BACKOFF_MAX_S", "3600"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "16"))
+WEBHOOK_TIMEOUT_S = float(os.environ.get("WEBHOOK_TIMEOUT_S", "10"))
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # The rate limiter's counters live in the cache: Redis in production (shared by every web

@@ -3,13 +3,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import apikeys, audit, content, exam, health, invitations, privacy, reports, scoring
+from .views import apikeys, audit, content, exam, health, invitations, privacy, reports, scoring, webhooks
 
 urlpatterns = [
     path("", content.home, name="home"),
     path("api/v1/", include("api.urls")),
     path("api-keys/", apikeys.key_list, name="api-keys"),
     path("api-keys/<int:key_id>/revoke/", apikeys.key_revoke, name="api-key-revoke"),
+    path("webhooks/", webhooks.endpoint_list, name="webhooks"),
+    path("webhooks/<int:endpoint_id>/", webhooks.endpoint_detail, name="webhook-endpoint"),
+    path("webhooks/deliveries/<int:delivery_id>/replay/", webhooks.delivery_replay, name="webhook-replay"),
     path("login/", allauth_views.login, name="login"),
     path("accounts/", include("allauth.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -59,4 +62,5 @@ admin.site.site_title = "Interview Track"
 
 # Error pages that work while the database is down and answer fetch() callers in JSON (webapp/views/errors.py).
 handler400 = "webapp.views.errors.bad_request"
+handler404 = "webapp.views.errors.not_found"
 handler500 = "webapp.views.errors.server_error"

@@ -27,6 +27,7 @@ from ..models import (
 )
 from ..selectors.exam import attempt_question_ids
 from ..signals import attempt_submitted
+from .events import attempt_event, report_ready_check
 
 
 @transaction.atomic
@@ -50,9 +51,11 @@ def attempt_start(*, invitation: Invitation, consent: bool = True, consent_versi
     if refusal:
         raise InvitationUnusable(refusal)
     minutes = invitation.track.timed_minutes() + invitation.extra_time_minutes
-    return Attempt.objects.create(invitation=invitation, track=invitation.track, started_at=now,
-                                  deadline_at=now + timedelta(minutes=minutes), consented_at=now,
-                                  consent_version=CONSENT_VERSION)
+    attempt = Attempt.objects.create(invitation=invitation, track=invitation.track, started_at=now,
+                                     deadline_at=now + timedelta(minutes=minutes), consented_at=now,
+                                     consent_version=CONSENT_VERSION)
+    attempt_event(kind="attempt.started", attempt=attempt)
+    return attempt
 
 
 def _save_grace() -> timedelta:
@@ -169,6 +172,8 @@ def attempt_submit(*, attempt: Attempt, reason: str = SubmitReason.CANDIDATE,
     attempt.submitted_at = min(now, attempt.deadline_at) if reason == SubmitReason.DEADLINE else now
     attempt.submit_reason = reason
     attempt.save(update_fields=["status", "submitted_at", "submit_reason"])
+    attempt_event(kind="attempt.submitted", attempt=attempt, reason=reason)
+    report_ready_check(attempt=attempt)  # a track without labs or interviewers is final at once
     # After commit: a listener (hidden grading) can neither roll the candidate's submit back nor see
     # rows that are not there yet. robust: its failure is logged, the submit stands.
     transaction.on_commit(lambda: attempt_submitted.send(sender=Attempt, attempt=attempt, submissions=submissions),

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ..errors import AssessmentError
 from ..models import AutomatedScore, Submission
+from .events import attempt_event, report_ready_check
 
 
 def submission_automated_score_record(*, submission: Submission, verdict: str, score: float, details: dict,
@@ -20,6 +21,9 @@ def submission_automated_score_record(*, submission: Submission, verdict: str, s
         defaults={"verdict": verdict, "score": score, "details": details, "source": source,
                   "graded_at": graded_at or timezone.now()},
     )
+    attempt_event(kind="grading.completed", attempt=submission.attempt, question=submission.question.slug,
+                  verdict=verdict, score=score)
+    report_ready_check(attempt=submission.attempt)
     return record
 
 

@@ -26,6 +26,7 @@ from ..models import (
     TrackManager,
 )
 from ..selectors.exam import attempt_question_ids
+from .events import attempt_event, report_ready_check
 
 
 def track_manager_add(*, track_slug: str, user: AbstractBaseUser) -> TrackManager:
@@ -190,6 +191,9 @@ def scorecard_submit(*, scorecard: Scorecard, by: AbstractBaseUser, now: datetim
     scorecard.status = ScorecardStatus.SUBMITTED
     scorecard.submitted_at = now or timezone.now()
     scorecard.save(update_fields=["status", "submitted_at", "updated_at"])
+    attempt_event(kind="scorecard.submitted", attempt=scorecard.attempt, scorecard_id=scorecard.pk,
+                  recommendation=scorecard.recommendation)
+    report_ready_check(attempt=scorecard.attempt)
     return scorecard
 
 

@@ -51,8 +51,11 @@ def world(synced_content):
     card = services.scorecard_open(attempt=attempt, interviewer=users["interviewer"])
     other_inv = services.invitation_create(candidate=services.candidate_create(full_name="Other Person",
                                                                               email="o@example.com"), track=track)
+    from api.webhooks import endpoint_create
+
+    endpoint = endpoint_create(url="http://127.0.0.1:9/hook", event_types=["attempt.started"], track_slugs=[])
     return {"track": track, "attempt": attempt, "invitation": invitation, "token": invitation.token,
-            "users": users, "card": card, "written": written, "other_invitation": other_inv}
+            "endpoint": endpoint, "users": users, "card": card, "written": written, "other_invitation": other_inv}
 
 
 def client_for(world, who: str) -> Client:
@@ -118,6 +121,14 @@ def _matrix(w) -> dict[str, tuple[dict, set[str]]]:
         "api-attempt-report": ({"pk": a}, managers_of_track),
         "api-keys": ({}, {"admin"}),
         "api-key-revoke": ({"key_id": 1}, set()),  # POST only
+        # Greenhouse authenticates with an API key (HTTP Basic) only: no session opens these (tests/api).
+        "greenhouse-list-tests": ({}, set()),
+        "greenhouse-send-test": ({}, set()),
+        "greenhouse-test-status": ({}, set()),
+        "greenhouse-response-error": ({}, set()),
+        "webhooks": ({}, {"admin"}),
+        "webhook-endpoint": ({"endpoint_id": w["endpoint"].pk}, {"admin"}),
+        "webhook-replay": ({"delivery_id": 1}, set()),  # POST only
     }
 
 

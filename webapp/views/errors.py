@@ -93,3 +93,15 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
                            "nothing. Reload the page and try again; exam answers are kept in this browser "
                            "meanwhile.",
                    extra={"csrf_token": get_token(request)}, back=True)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: the API answers in its own error body even for a URL that matches no route."""
+    if request.path.startswith("/api/"):
+        body = {"code": "not_found", "message": "No such resource."}
+        if "/greenhouse/" in request.path:
+            return JsonResponse({"errors": [body["message"]]}, status=404)
+        return JsonResponse({"error": body}, status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
