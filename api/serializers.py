@@ -196,3 +196,20 @@ class ReportSerializer(serializers.Serializer):
     final = serializers.BooleanField(help_text="Submitted, every lab graded and every assigned scorecard in")
     questions = ReportQuestionSerializer(many=True)
     report_url = serializers.CharField(help_text="The report page (sign-in required)")
+
+
+class ComparisonRowSerializer(serializers.Serializer):
+    attempt_id = serializers.IntegerField(source="attempt.pk")
+    candidate = serializers.CharField(source="label")
+    submitted_at = serializers.DateTimeField(source="attempt.submitted_at", allow_null=True)
+    automated = serializers.FloatField(allow_null=True)
+    human = serializers.FloatField(allow_null=True)
+    combined = serializers.FloatField(allow_null=True)
+    interval = serializers.SerializerMethodField()
+    level = serializers.CharField(allow_null=True)
+    raters = serializers.IntegerField()
+    missing_scorecards = serializers.IntegerField(source="missing")
+    flags = serializers.ListField(child=serializers.CharField())
+
+    def get_interval(self, row) -> list[float] | None:
+        return list(row.interval) if row.interval else None

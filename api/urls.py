@@ -23,6 +23,7 @@ urlpatterns = [
     path("docs/", SwaggerDocs.as_view(url_name="api-schema"), name="api-docs"),
     path("tracks/", views.TrackList.as_view(), name="api-tracks"),
     path("tracks/<slug:slug>/", views.TrackDetail.as_view(), name="api-track"),
+    path("tracks/<slug:slug>/comparison/", views.TrackComparison.as_view(), name="api-track-comparison"),
     path("invitations/", views.InvitationList.as_view(), name="api-invitations"),
     path("invitations/<int:pk>/", views.InvitationDetail.as_view(), name="api-invitation"),
     path("invitations/<int:pk>/withdraw/", views.InvitationWithdraw.as_view(), name="api-invitation-withdraw"),

@@ -246,3 +246,16 @@ class AttemptReport(Base, APIView):
                 "questions": questions,
                 "report_url": request.build_absolute_uri(reverse("report-attempt", args=[attempt.pk]))}
         return Response(serializers.ReportSerializer(body).data)
+
+
+@extend_schema(tags=["reports"], responses={200: serializers.ComparisonRowSerializer(many=True)})
+class TrackComparison(Base, APIView):
+    """The export of a track: every submitted attempt's combined signal, interval, level and flags (the
+    comparison page and its CSV, as JSON)."""
+
+    read_scope = "reports:read"
+
+    def get(self, request, slug: str):
+        selectors.track_for(user=request.user, slug=slug)
+        rows = page_selectors.comparison(track_slug=slug, user=request.user)
+        return Response(serializers.ComparisonRowSerializer(rows, many=True).data)

@@ -72,6 +72,7 @@ def _endpoints(w) -> list[tuple[str, dict, str, str, dict | None]]:
         ("api-attempt-gradings", {"pk": att}, "get", "attempts:read", None),
         ("api-attempt-scorecards", {"pk": att}, "get", "scorecards:read", None),
         ("api-attempt-report", {"pk": att}, "get", "reports:read", None),
+        ("api-track-comparison", {"slug": TRACK}, "get", "reports:read", None),
     ]
 
 
@@ -185,6 +186,8 @@ def test_scorecards_show_submitted_ones_only_and_the_report_its_figures(world):
     assert any("missing" in f for f in report["flags"])
     assert report["report_url"].endswith(reverse("report-attempt", args=[world["attempt"].pk]))
     assert {q["question"] for q in report["questions"]} >= {world["written"].slug}
+    rows = _client(key).get(reverse("api-track-comparison", args=[TRACK])).json()
+    assert [r["attempt_id"] for r in rows] == [world["attempt"].pk] and rows[0]["missing_scorecards"] == 1
 
 
 def test_the_rate_limit_is_per_key(world, settings):

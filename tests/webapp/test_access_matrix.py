@@ -110,6 +110,7 @@ def _matrix(w) -> dict[str, tuple[dict, set[str]]]:
         "api-docs": ({}, set(VISITORS)),
         "api-tracks": ({}, all_managers),
         "api-track": ({"slug": t}, managers_of_track),
+        "api-track-comparison": ({"slug": t}, managers_of_track),
         "api-invitations": ({}, all_managers),
         "api-invitation": ({"pk": w["invitation"].pk}, managers_of_track),
         "api-invitation-withdraw": ({"pk": w["invitation"].pk}, set()),  # POST only
