@@ -4,6 +4,7 @@ assessments services, the same ones the pages call."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -227,8 +228,6 @@ class AttemptReport(Base, APIView):
     read_scope = "reports:read"
 
     def get(self, request, pk: int):
-        from django.urls import reverse
-
         attempt = selectors.attempt_for(user=request.user, attempt_id=pk)
         report = page_selectors.attempt_report(attempt=attempt, user=request.user)
         s = report.summary

@@ -205,3 +205,43 @@ def test_admins_register_endpoints_read_the_log_and_replay(track, receiver):
     m.force_login(manager)
     assert m.get(reverse("webhooks")).status_code == 403
     assert m.post(reverse("webhook-replay", args=[delivery.pk])).status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_and_beat_deliver_after_the_receiver_comes_back(track, tmp_path):
+    """The production path: a Celery worker with beat on the default queue over Redis; deliveries queued after
+    commit fail while the receiver is down, the beat sweep retries them, and once it is up each lands once."""
+    from tests.conftest import require_service
+    from tests.workers import REDIS_URL, database_url_for_tests, redis_available, start_worker, stop_worker, use_broker
+
+    ok, why = redis_available()
+    require_service("Redis", ok, why)
+    port = _free_port()
+    endpoint = webhooks.endpoint_create(url=f"http://127.0.0.1:{port}/hooks",
+                                        event_types=["attempt.started", "attempt.submitted"], track_slugs=[])
+    receiver = Receiver(endpoint.secret, port)
+    proc = start_worker(tmp_path / "worker.log", queues="default", beat=True, env={
+        "CELERY_BROKER_URL": REDIS_URL, "DATABASE_URL": database_url_for_tests(), "WEBHOOK_SWEEP_S": "1",
+        "WEBHOOK_BACKOFF_BASE_S": "0.5", "WEBHOOK_BACKOFF_MAX_S": "1"})
+    try:
+        with use_broker(REDIS_URL):
+            _start_and_submit(track)
+
+            def tried(n: int) -> bool:
+                return all(d.attempts >= n for d in WebhookDelivery.objects.all())
+
+            deadline = time.monotonic() + 60
+            while not tried(2):
+                assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-3000:]
+                time.sleep(0.5)
+            assert not WebhookDelivery.objects.exclude(status=DeliveryStatus.PENDING).exists()
+            receiver.start()
+            deadline = time.monotonic() + 60
+            while WebhookDelivery.objects.exclude(status=DeliveryStatus.DELIVERED).exists():
+                assert time.monotonic() < deadline, (tmp_path / "worker.log").read_text()[-3000:]
+                time.sleep(0.5)
+    finally:
+        receiver.stop()
+        stop_worker(proc)
+    assert receiver.rejected == 0 and len(receiver.seen) == 2
+    assert {b["type"] for b in receiver.seen.values()} == {"attempt.started", "attempt.submitted"}
