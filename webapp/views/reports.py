@@ -18,6 +18,7 @@ from assessments import access, reporting, selectors, services
 from graders import selectors as run_selectors
 
 from .. import charts
+from ..pdf import html_to_pdf
 
 if TYPE_CHECKING:
     from assessments.models import Attempt
@@ -85,13 +86,15 @@ def attempt_report(request: HttpRequest, attempt_id: int) -> HttpResponse:
 def attempt_report_pdf(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = access.attempt_for_manager(user=request.user, attempt_id=attempt_id)
     try:
-        from weasyprint import HTML
+        import weasyprint  # noqa: F401
     except (ImportError, OSError) as exc:  # OSError: WeasyPrint installed but Pango missing
         return HttpResponse(f"PDF export needs WeasyPrint and its system libraries (Pango): {exc}",
                             status=503, content_type="text/plain")
-    html = render_to_string("reports/attempt.html", {**_report_context(request, attempt), "printing": True},
-                            request=request)
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    # Rendered without the request (no context processors: no user menu, no CSRF token) on a print layout, and
+    # its stylesheets read from disk (webapp/pdf.py): the PDF holds the report and nothing of the session.
+    html = render_to_string("reports/attempt.html", {**_report_context(request, attempt), "printing": True,
+                                                     "base_template": "reports/_print.html"})
+    pdf = html_to_pdf(html, base_url=request.build_absolute_uri("/"))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="report-{attempt.invitation.candidate.code}.pdf"'
     return response
