@@ -156,8 +156,12 @@ def test_invalid_input_gets_one_error_body_with_the_fields(world):
     assert resp.status_code == 400
     error = resp.json()["error"]
     assert error["code"] == "invalid" and set(error["fields"]) == {"full_name", "email"}
-    bad_filter = _client(world["full"]).get(reverse("api-invitations"), {"created_after": "yesterday"})
-    assert bad_filter.status_code == 400 and "created_after" in bad_filter.json()["error"]["fields"]
+    for bad in ("yesterday", "0675-11-06T20:05:09+22:01", "0001-01-01T00:00:00+05:00", "2026-13-45T99:00"):
+        # (The second one, found by the schema fuzz test, was a 500 on PostgreSQL: an offset it cannot hold.)
+        bad_filter = _client(world["full"]).get(reverse("api-invitations"), {"created_after": bad})
+        assert bad_filter.status_code == 400 and "created_after" in bad_filter.json()["error"]["fields"], bad
+    fine = _client(world["full"]).get(reverse("api-invitations"), {"created_after": "2026-01-01T09:00:00+05:30"})
+    assert fine.status_code == 200
 
 
 def test_lists_filter_and_page_with_a_cursor(world):
