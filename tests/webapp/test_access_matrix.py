@@ -99,6 +99,8 @@ def _matrix(w) -> dict[str, tuple[dict, set[str]]]:
         "report-track": ({"slug": t}, managers_of_track),
         "report-track-csv": ({"slug": t}, managers_of_track),
         "report-calibration": ({"slug": t}, managers_of_track),
+        "report-similarity": ({"slug": t}, managers_of_track),
+        "report-similarity-pair": ({"slug": t, "a": 1, "b": 2}, set()),  # (no such pair here: tests/webapp)
         "healthz": ({}, set(VISITORS)),
         "audit-trail": ({}, {"admin"}),
         "privacy-candidate": ({"candidate_id": w["invitation"].candidate_id}, {"admin"}),

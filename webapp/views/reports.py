@@ -145,3 +145,18 @@ def track_compare_csv(request: HttpRequest, slug: str) -> HttpResponse:
 def calibration(request: HttpRequest, slug: str) -> HttpResponse:
     track = access.track_for_manager(user=request.user, slug=slug)
     return render(request, "reports/calibration.html", {"track": track, "c": selectors.calibration(track_slug=slug)})
+
+
+@login_required
+def similarity(request: HttpRequest, slug: str) -> HttpResponse:
+    """Code similarity per coding lab of the track: pairs at or above the lab's threshold, as evidence."""
+    track = access.track_for_manager(user=request.user, slug=slug)
+    return render(request, "reports/similarity.html", {
+        "track": track, "labs": selectors.track_similarity(track_slug=slug, user=request.user)})
+
+
+@login_required
+def similarity_pair(request: HttpRequest, slug: str, a: int, b: int) -> HttpResponse:
+    track = access.track_for_manager(user=request.user, slug=slug)
+    return render(request, "reports/similarity_pair.html", {
+        "track": track, "p": selectors.pair_side_by_side(track_slug=slug, a_id=a, b_id=b, user=request.user)})
