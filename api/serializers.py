@@ -193,6 +193,7 @@ class ReportSerializer(serializers.Serializer):
     flags = serializers.ListField(child=serializers.CharField())
     raters = serializers.IntegerField()
     missing_scorecards = serializers.IntegerField()
+    recommendations = serializers.ListField(child=serializers.DictField(child=serializers.CharField(allow_null=True)))
     final = serializers.BooleanField(help_text="Submitted, every lab graded and every assigned scorecard in")
     questions = ReportQuestionSerializer(many=True)
     report_url = serializers.CharField(help_text="The report page (sign-in required)")
@@ -210,6 +211,15 @@ class ComparisonRowSerializer(serializers.Serializer):
     raters = serializers.IntegerField()
     missing_scorecards = serializers.IntegerField(source="missing")
     flags = serializers.ListField(child=serializers.CharField())
+    complete = serializers.BooleanField(help_text="Every lab graded and every assigned scorecard in; incomplete "
+                                        "rows come after the complete ones, ranked apart")
+    incomplete_reasons = serializers.ListField(child=serializers.CharField(), source="incomplete")
+    recommendations = serializers.SerializerMethodField()
+
+    def get_recommendations(self, row) -> list[dict[str, str | None]]:
+        """Each submitted scorecard's recommendation, oldest first; a missing one is {"interviewer": null,
+        "recommendation": "pending"}."""
+        return [{"interviewer": None if who == "—" else who, "recommendation": rec} for who, rec in row.recommendations]
 
     def get_interval(self, row) -> list[float] | None:
         return list(row.interval) if row.interval else None

@@ -252,12 +252,13 @@ class AttemptReport(Base, APIView):
                       "verdict": q["automated"].verdict if q["automated"] else None,
                       "automated_score": q["automated"].score if q["automated"] else None}
                      for q in report.questions]
-        pending = any(f.startswith("Automated grading") for f in s.flags)
         body = {"attempt_id": attempt.pk, "candidate": s.label, "track": attempt.track.slug,
                 "automated": s.automated, "human": s.human, "combined": s.combined,
                 "interval": list(s.interval) if s.interval else None, "level": s.level, "flags": s.flags,
                 "raters": s.raters, "missing_scorecards": s.missing,
-                "final": attempt.status == AttemptStatus.SUBMITTED and not pending and not s.missing and s.raters > 0,
+                "recommendations": [{"interviewer": None if who == "—" else who, "recommendation": rec}
+                                    for who, rec in s.recommendations],
+                "final": attempt.status == AttemptStatus.SUBMITTED and s.complete,
                 "questions": questions,
                 "report_url": request.build_absolute_uri(reverse("report-attempt", args=[attempt.pk]))}
         return Response(serializers.ReportSerializer(body).data)

@@ -81,7 +81,10 @@ def _score(attempt, interviewer, placements, ability: float, *, bias: float, rng
         for dim in q.rubric.dimensions.all():
             x = min(1.0, max(0.0, ability + bias + rng.gauss(0, 0.12)))
             level = lo + round(x * (hi - lo))
-            evidence = "Quoted from the answer: the trade-off and the measurement plan." if level in (lo, hi) else ""
+            # Evidence where the rubric asks for it (the ends of the scale), in the words a rater would use.
+            evidence = (f"{dim.title}: named the trade-off and how they would measure it on a held-out slice."
+                        if level == hi else f"{dim.title}: no measurement plan; the trade-off was not named."
+                        if level == lo else "")
             scores.append(services.ScoreInput(question_id=q.pk, dimension_slug=dim.slug, level=level,
                                               evidence=evidence))
     recommendation = ("strong_no", "no", "yes", "strong_yes")[min(3, int((ability + bias) * 4))]

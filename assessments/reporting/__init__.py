@@ -9,6 +9,7 @@ Every signal lives on 0..1: rubric levels are normalised by their rubric's range
 """
 
 from .agreement import alpha_sample_size, krippendorff_alpha, rater_offsets
+from .competencies import CompetencyRow, Evidence, competency_rows, quotes
 from .signals import (
     automated_signal,
     combined_signal,
@@ -24,6 +25,8 @@ from .uncertainty import bootstrap_interval
 
 __all__ = [
     "AutoScore",
+    "CompetencyRow",
+    "Evidence",
     "DimensionRow",
     "Rating",
     "RaterOffset",
@@ -31,12 +34,14 @@ __all__ = [
     "automated_signal",
     "bootstrap_interval",
     "combined_signal",
+    "competency_rows",
     "dimension_summary",
     "disagreements",
     "human_signal",
     "krippendorff_alpha",
     "level_signal",
     "normalise",
+    "quotes",
     "rater_offsets",
     "signals_conflict",
 ]

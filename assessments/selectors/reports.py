@@ -21,8 +21,10 @@ from ..models import (
     Attempt,
     AttemptStatus,
     AutomatedScore,
+    Competency,
     DimensionScore,
     IntegrityEvent,
+    Question,
     QuestionKind,
     RubricLevel,
     Scorecard,
@@ -50,6 +52,7 @@ class Inputs:
     integrity: dict[int, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     largest_paste: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     coding: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # track id -> auto-graded qids
+    bounds: dict[int, tuple[int, int]] = field(default_factory=dict)  # rubric id -> (lowest, highest level)
 
 
 def load_inputs(attempts: list[Attempt], *, with_scores: bool = False) -> Inputs:
@@ -63,7 +66,7 @@ def load_inputs(attempts: list[Attempt], *, with_scores: bool = False) -> Inputs
         if kind == QuestionKind.CODING:
             out.coding[track_id].add(qid)
     track_of = {a.pk: a.track_id for a in attempts}
-    bounds: dict[int, tuple[int, int]] = {}
+    bounds = out.bounds
     for level in RubricLevel.objects.filter(rubric__questions__placements__section__track_id__in=track_ids).distinct():
         out.bars.setdefault(level.rubric_id, {})[level.score] = level.bar or None
         lo, hi = bounds.get(level.rubric_id, (level.score, level.score))
@@ -74,9 +77,11 @@ def load_inputs(attempts: list[Attempt], *, with_scores: bool = False) -> Inputs
     if with_scores:  # the report page lists each scorecard's levels and evidence
         cards = cards.prefetch_related(Prefetch("scores", queryset=DimensionScore.objects.select_related(
             "level", "dimension", "question").only(
-            "scorecard_id", "evidence", "question__title", "dimension__title", "level__score", "level__label")))
+            "scorecard_id", "evidence", "question__title", "question__slug", "dimension__title", "dimension__slug",
+            "level__score", "level__label", "level__rubric_id")))
     else:
-        cards = cards.only("attempt_id", "interviewer_id", "interviewer__username")
+        cards = cards.only("attempt_id", "interviewer_id", "interviewer__username", "recommendation",
+                           "submitted_at")
     for card in cards:
         out.scorecards[card.attempt_id].append(card)
     # The ratings as plain tuples: model instances for ~80 scores per scorecard cost more than the rest of a
@@ -119,6 +124,14 @@ class Summary:
     flags: list[str]
     raters: int
     missing: int
+    # (interviewer, recommendation label) of every submitted scorecard, oldest first, then "pending" for each missing.
+    recommendations: list[tuple[str, str]] = field(default_factory=list)
+    # Why the evidence is not all in yet (labs still grading, scorecards missing): such an attempt ranks apart.
+    incomplete: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.incomplete
 
 
 def summarise(attempt: Attempt, inputs: Inputs, *, user: User, bootstrap_n: int = 1000,
@@ -153,19 +166,24 @@ def summarise(attempt: Attempt, inputs: Inputs, *, user: User, bootstrap_n: int 
             parts.append(f"{signals['paste']} paste(s), largest {inputs.largest_paste.get(attempt.pk, 0)} chars")
         if parts:
             flags.append("Integrity evidence (not a verdict): " + ", ".join(parts))
+    incomplete = []
     ungraded = len(inputs.coding.get(attempt.track_id, set()) - set(inputs.auto_rows.get(attempt.pk, {})))
     if ungraded:
         overdue = attempt.submitted_at and timezone.now() - attempt.submitted_at > timedelta(
             seconds=settings.GRADING_OVERDUE_S)
-        flags.append(f"Automated grading {'overdue' if overdue else 'pending'} for {ungraded} lab(s)")
+        incomplete.append(f"Automated grading {'overdue' if overdue else 'pending'} for {ungraded} lab(s)")
     if missing:
-        flags.append(f"{missing} assigned scorecard(s) missing")
+        incomplete.append(f"{missing} assigned scorecard(s) missing")
     if not ratings:
-        flags.append("No submitted scorecards yet")
+        incomplete.append("No submitted scorecards yet")
+    cards = sorted(inputs.scorecards.get(attempt.pk, []), key=lambda c: (c.submitted_at, c.pk))
+    recommendations = [(c.interviewer.get_username(), c.get_recommendation_display() or "no recommendation")
+                       for c in cards] + [("—", "pending")] * missing
     return Summary(attempt=attempt, label=access.candidate_label(attempt=attempt, user=user, managed=managed),
                    automated=auto, human=human,
-                   combined=combined, interval=interval, level=level, flags=flags,
-                   raters=len(submitted_by), missing=missing)
+                   combined=combined, interval=interval, level=level, flags=flags + incomplete,
+                   raters=len(submitted_by), missing=missing, recommendations=recommendations,
+                   incomplete=incomplete)
 
 
 def _qid(inputs: Inputs, rating: reporting.Rating) -> int:
@@ -193,9 +211,15 @@ def comparison(*, track_slug: str, user: User, sort: str = "-combined", bootstra
                "candidate": lambda s: s.label.lower(), "submitted": lambda s: s.attempt.submitted_at,
                "flags": lambda s: len(s.flags)}
     get = getters.get(key, getters["combined"])
-    present = [r for r in rows if get(r) is not None]
-    absent = [r for r in rows if get(r) is None]
-    return sorted(present, key=get, reverse=reverse) + absent  # missing figures last either way
+
+    def ranked(group: list[Summary]) -> list[Summary]:
+        present = [r for r in group if get(r) is not None]
+        absent = [r for r in group if get(r) is None]
+        return sorted(present, key=get, reverse=reverse) + absent  # missing figures last either way
+
+    # An attempt whose evidence is not all in (labs grading, scorecards missing) ranks apart, after the complete
+    # ones: a provisional 0.50 must not sit third in a shortlist as if it were comparable.
+    return ranked([r for r in rows if r.complete]) + ranked([r for r in rows if not r.complete])
 
 
 def track_signal_distribution(*, track_slug: str, user: User) -> list[float]:
@@ -211,6 +235,10 @@ class AttemptReport:
     scorecards: list[Scorecard]
     track: Track
     distribution: list[float] = field(default_factory=list)  # the track's combined signals, for context
+    competencies: list[reporting.CompetencyRow] = field(default_factory=list)
+    strengths: list[reporting.Evidence] = field(default_factory=list)
+    concerns: list[reporting.Evidence] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)  # question and dimension slugs -> their titles
 
 
 def attempt_report_get(*, attempt: Attempt, user: User) -> AttemptReport:
@@ -229,9 +257,32 @@ def attempt_report(*, attempt: Attempt, user: User) -> AttemptReport:
     autos = inputs.auto_rows.get(attempt.pk, {})
     questions = [{"placement": p, "question": p.question, "submission": submissions.get(p.question_id),
                   "automated": autos.get(p.question_id)} for p in placements]
-    return AttemptReport(summary=summary, questions=questions,
-                         dimensions=reporting.dimension_summary(inputs.ratings.get(attempt.pk, [])),
-                         scorecards=inputs.scorecards.get(attempt.pk, []), track=attempt.track)
+    ratings = inputs.ratings.get(attempt.pk, [])
+    cards = inputs.scorecards.get(attempt.pk, [])
+    tagging: dict[str, list[str]] = defaultdict(list)
+    for qslug, cslug in (Question.competencies.through.objects
+                         .filter(question_id__in=[p.question_id for p in placements])
+                         .values_list("question__slug", "competency__slug")):
+        tagging[qslug].append(cslug)
+    used = {c for cs in tagging.values() for c in cs}
+    names = {c.slug: c.name for c in Competency.objects.filter(slug__in=used).order_by("order", "slug")}
+    bars = {p.question.slug: inputs.bars.get(p.question.rubric_id, {}) for p in placements if p.question.rubric_id}
+    competencies = reporting.competency_rows(ratings, inputs.autos.get(attempt.pk, []), tagging=tagging, names=names,
+                                             bars=bars, w_auto=attempt.track.automated_weight,
+                                             w_human=attempt.track.human_weight)
+    titles = {p.question.slug: p.question.title for p in placements}
+    evidence = []
+    for card in cards:
+        for sc in card.scores.all():
+            titles[sc.dimension.slug] = sc.dimension.title
+            lo, hi = inputs.bounds.get(sc.level.rubric_id, (sc.level.score, sc.level.score))
+            evidence.append(reporting.Evidence(question=sc.question.title, dimension=sc.dimension.title,
+                                               rater=card.interviewer.get_username(), level=sc.level.score,
+                                               lo=lo, hi=hi, text=sc.evidence))
+    strengths, concerns = reporting.quotes(evidence)
+    return AttemptReport(summary=summary, questions=questions, dimensions=reporting.dimension_summary(ratings),
+                         scorecards=cards, track=attempt.track, competencies=competencies,
+                         strengths=strengths, concerns=concerns, titles=titles)
 
 
 @dataclass

@@ -46,6 +46,9 @@ def test_the_pdf_holds_the_report_and_nothing_of_the_session(report):
     text = "\n".join(pages)
     assert "Hiring signal" in pages[0] and "Combined signal" in pages[0]
     assert "Automated results" not in pages[0]  # the summary has page 1 to itself
+    assert "By competency" in pages[0] and "Recommendations" in pages[0]
+    assert "Automated results" in text and "Human scores by dimension" in text  # the detail, open on paper
+    assert "Per-question detail" not in text  # the on-screen toggle is not printed
     for absent in ("Log out", "Invitations", "My queue", "csrfmiddlewaretoken", "/exam/", "PDF"):
         assert absent not in text, absent
     token = c.cookies.get("csrftoken")

@@ -219,9 +219,15 @@ def test_comparison_csv_and_calibration(client, world):
     assert page.status_code == 200 and "Sam Secret" in page.content.decode()
     resp = client.get(reverse("report-track-csv", args=["advanced-ml-speech"]))
     rows = list(csv.reader(io.StringIO(resp.content.decode())))
-    assert rows[0][:6] == ["attempt", "candidate", "submitted_at", "automated", "human", "combined"]
+    assert rows[0][:7] == ["attempt", "candidate", "submitted_at", "status", "automated", "human", "combined"]
     assert len(rows) == 3
     assert any(r[1].startswith("'=HYPERLINK") for r in rows[1:])  # no formula injection
+    col = {name: i for i, name in enumerate(rows[0])}
+    by_attempt = {int(r[0]): r for r in rows[1:]}
+    scored, unscored = by_attempt[world["attempt"].pk], by_attempt[attempt.pk]
+    assert "ann: " in scored[col["recommendations"]] and "bob: " in scored[col["recommendations"]]
+    assert unscored[col["status"]] == "incomplete"
+    assert "No submitted scorecards yet" in unscored[col["incomplete_reasons"]]
     cal = client.get(reverse("report-calibration", args=["advanced-ml-speech"])).content.decode()
     assert "Krippendorff" in cal and "ann" in cal and "bob" in cal
 

@@ -62,11 +62,15 @@ def _report_context(request: HttpRequest, attempt: Attempt) -> dict:
     for q in data.questions:
         q["runs"] = runs.get(q["question"].pk, [])
     s = data.summary
-    dim_rows = [(f"{d.question[:28]} · {d.dimension}", d.mean_normalised, None, None,
-                 [reporting.normalise(v, d.lo, d.hi) for v in d.levels.values()])
+    labelled = [(f"{data.titles.get(d.question, d.question)} · {data.titles.get(d.dimension, d.dimension)}", d)
                 for d in data.dimensions]
+    dim_rows = [(label if len(label) <= 60 else label[:59] + "…", d.mean_normalised, None, None,
+                 [reporting.normalise(v, d.lo, d.hi) for v in d.levels.values()])
+                for label, d in labelled]
+    labs = [q for q in data.questions if q["question"].is_coding]
     return {
-        "attempt": attempt, "data": data, "s": s,
+        "attempt": attempt, "data": data, "s": s, "dimension_rows": labelled,
+        "labs": len(labs), "graded": sum(1 for q in labs if q["automated"]),
         "interval_svg": charts.interval_bar_svg(s.combined, *(s.interval or (None, None)), width=320),
         "distribution_svg": charts.distribution_svg(data.distribution, s.combined,
                                                     label=f"Combined signal on {attempt.track.title}"),
@@ -125,8 +129,9 @@ def track_compare_csv(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slug}-comparison.csv"'
     writer = csv.writer(response)
-    writer.writerow(["attempt", "candidate", "submitted_at", "automated", "human", "combined", "interval_low",
-                     "interval_high", "level_signal", "raters", "missing_scorecards", "flags"])
+    writer.writerow(["attempt", "candidate", "submitted_at", "status", "automated", "human", "combined",
+                     "interval_low", "interval_high", "level_signal", "raters", "missing_scorecards",
+                     "recommendations", "incomplete_reasons", "flags"])
 
     def cell(value):
         text = "" if value is None else (f"{value:.4f}" if isinstance(value, float) else str(value))
@@ -135,9 +140,11 @@ def track_compare_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
     for r in rows:
         lo, hi = r.interval or (None, None)
-        writer.writerow([cell(v) for v in (r.attempt.pk, r.label, r.attempt.submitted_at.isoformat(), r.automated,
-                                           r.human, r.combined, lo, hi, r.level, r.raters, r.missing,
-                                           "; ".join(r.flags))])
+        recs = "; ".join(f"{who}: {rec}" if who != "—" else rec for who, rec in r.recommendations)
+        writer.writerow([cell(v) for v in (r.attempt.pk, r.label, r.attempt.submitted_at.isoformat(),
+                                           "complete" if r.complete else "incomplete", r.automated, r.human,
+                                           r.combined, lo, hi, r.level, r.raters, r.missing, recs,
+                                           "; ".join(r.incomplete), "; ".join(r.flags))])
     return response
 
 
