@@ -1,5 +1,16 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
+
+
+def _after_every_apps_permissions(sender, **kwargs) -> None:
+    """Rebuild the roles once per migrate, after the last app's post_migrate: permissions are created app by app
+    (django.contrib.auth's own post_migrate handler), so a hook on this app alone would run before the apps listed
+    after it (api, ...) have theirs, and the Admin role would lack them until the next migrate."""
+    from .roles import roles_ensure
+
+    with_models = [c for c in apps.get_app_configs() if c.models_module is not None]
+    if with_models and sender is with_models[-1]:
+        roles_ensure()
 
 
 class AssessmentsConfig(AppConfig):
@@ -7,7 +18,6 @@ class AssessmentsConfig(AppConfig):
     verbose_name = "Assessments"
 
     def ready(self) -> None:
-        from .roles import roles_ensure
-
         # Permissions exist only after migrate, so roles are (re)built then, idempotently.
-        post_migrate.connect(lambda **kwargs: roles_ensure(), sender=self, weak=False)
+        post_migrate.connect(_after_every_apps_permissions, weak=False,
+                             dispatch_uid="assessments.roles_ensure")

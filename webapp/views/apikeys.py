@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -12,18 +11,13 @@ from django.views.decorators.http import require_POST
 from api import selectors as api_selectors
 from api import services as api_services
 from api.models import SCOPES
-from assessments import access, selectors
+from assessments import selectors
 from assessments.errors import AssessmentError
 
 
-def _admin_only(request: HttpRequest) -> None:
-    if not access.is_admin(request.user):
-        raise PermissionDenied("API keys are managed by admins.")
-
-
 @login_required
+@permission_required("api.add_apikey", raise_exception=True)  # the Admin role
 def key_list(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     tracks = selectors.track_list_current()
     if request.method == "POST":
         try:
@@ -42,8 +36,8 @@ def key_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@permission_required("api.change_apikey", raise_exception=True)
 def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
-    _admin_only(request)
     key = api_services.api_key_revoke(key=api_selectors.api_key_get(key_id=key_id))
     messages.success(request, f"Revoked {key.name} ({key.prefix}…): it authenticates nothing from now on.")
     return redirect("api-keys")

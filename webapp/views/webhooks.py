@@ -3,26 +3,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from api import webhooks
 from api.models import EVENT_TYPES
-from assessments import access, selectors
+from assessments import selectors
 from assessments.errors import AssessmentError
 
 
-def _admin_only(request: HttpRequest) -> None:
-    if not access.is_admin(request.user):
-        raise PermissionDenied("Webhooks are managed by admins.")
-
-
 @login_required
+@permission_required("api.add_webhookendpoint", raise_exception=True)  # the Admin role
 def endpoint_list(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
     if request.method == "POST":
         try:
             endpoint = webhooks.endpoint_create(url=request.POST.get("url", "").strip(),
@@ -41,8 +35,8 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("api.change_webhookendpoint", raise_exception=True)
 def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    _admin_only(request)
     endpoint = webhooks.endpoint_get(endpoint_id=endpoint_id)
     if request.method == "POST" and request.POST.get("action") == "disable":
         webhooks.endpoint_disable(endpoint=endpoint)
@@ -54,8 +48,8 @@ def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@permission_required("api.change_webhookdelivery", raise_exception=True)
 def delivery_replay(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    _admin_only(request)
     delivery = webhooks.delivery_replay(delivery=webhooks.delivery_get(delivery_id=delivery_id))
     messages.success(request, f"Delivery {delivery.pk} queued again (same event id: receivers drop duplicates).")
     return redirect("webhook-endpoint", endpoint_id=delivery.endpoint_id)
