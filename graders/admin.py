@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
 
 from . import services
-from .models import GradingRun
+from .gold import change_line
+from .models import GoldRun, GoldVerdict, GradingRun
 from .selectors import run_phases
 
 
@@ -27,3 +28,36 @@ class GradingRunAdmin(admin.ModelAdmin):
     def regrade(self, request, queryset):
         runs = [services.grading_run_regrade(run=run, requested_by=request.user) for run in queryset]
         self.message_user(request, f"Queued {len(runs)} new run(s).", level=messages.SUCCESS)
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Written only by graders.gold: staff read the history, nobody edits it."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GoldRun)
+class GoldRunAdmin(_ReadOnly):
+    list_display = ["lab", "finished_at", "reason", "drift", "verdicts", "changed", "problems", "backend", "image"]
+    list_filter = ["drift", "baseline", "lab", "backend"]
+    search_fields = ["lab", "image", "image_id", "fingerprint"]
+    readonly_fields = [f.name for f in GoldRun._meta.fields] + ["change_lines"]
+
+    @admin.display(description="Changes")
+    def change_lines(self, run: GoldRun) -> str:
+        return "\n".join(change_line(c) for c in run.changes) or "none"
+
+
+@admin.register(GoldVerdict)
+class GoldVerdictAdmin(_ReadOnly):
+    list_display = ["lab", "variant", "suite", "kind", "verdict", "score", "problem", "graded_at", "image"]
+    list_filter = ["lab", "kind", "verdict"]
+    search_fields = ["lab", "variant"]
+    readonly_fields = [f.name for f in GoldVerdict._meta.fields]

@@ -78,3 +78,60 @@ class GradingRun(models.Model):
     def grading_result(self) -> GradingResult | None:
         """The stored result, typed (graders.result); None until the run is done."""
         return GradingResult.from_json(self.result) if self.result else None
+
+
+class GoldRun(models.Model):
+    """One gold regrade of one lab (graders.gold): what it was graded under and what changed against the gold
+    verdicts before it. Written only when the lab was graded, not when its fingerprint was unchanged."""
+
+    lab = models.CharField(max_length=100)
+    reason = models.CharField(max_length=200, help_text="baseline, forced, or which part of the fingerprint changed")
+    baseline = models.BooleanField(default=False, help_text="the lab's first gold run: nothing to compare with")
+    fingerprint = models.CharField(max_length=64, help_text="digest of the four parts below and the harness")
+    lab_hash = models.CharField(max_length=64, help_text="every file of the lab folder, in path order")
+    harness_hash = models.CharField(max_length=64)
+    backend = models.CharField(max_length=20)
+    image = models.CharField(max_length=300, blank=True, help_text="Docker image tag, or the local backend's Python")
+    image_id = models.CharField(max_length=100, blank=True, help_text="Docker image id, or a hash of that Python's "
+                                                                      "version and packages")
+    verdicts = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0, help_text="verdicts that differ from the gold before")
+    problems = models.PositiveIntegerField(default=0, help_text="solutions not getting what their kind must")
+    changes = models.JSONField(default=list, blank=True)
+    drift = models.BooleanField(default=False, help_text="an alarm was raised for this run")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-finished_at", "-id"]
+        indexes = [models.Index(fields=["lab", "-finished_at"])]
+
+    def __str__(self) -> str:
+        return f"gold {self.lab} {self.finished_at:%Y-%m-%d %H:%M} ({'DRIFT' if self.drift else self.reason})"
+
+
+class GoldVerdict(models.Model):
+    """The gold verdict of one shipped solution of a lab on one suite, and the fingerprint it was graded under."""
+
+    lab = models.CharField(max_length=100)
+    variant = models.CharField(max_length=200, help_text='"reference", "starter" or "<kind>/<file>"')
+    suite = models.CharField(max_length=10, choices=SUITE_CHOICES)
+    kind = models.CharField(max_length=20)
+    verdict = models.CharField(max_length=20)
+    score = models.FloatField()
+    problem = models.TextField(blank=True, help_text="what its kind must get and did not (empty: as it must)")
+    fingerprint = models.CharField(max_length=64)
+    lab_hash = models.CharField(max_length=64)
+    backend = models.CharField(max_length=20)
+    image = models.CharField(max_length=300, blank=True)
+    image_id = models.CharField(max_length=100, blank=True)
+    run = models.ForeignKey(GoldRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="gold_verdicts")
+    graded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["lab", "variant", "suite"]
+        # Two regrades racing to write a lab's first baseline: the second insert fails instead of doubling it.
+        constraints = [models.UniqueConstraint(fields=["lab", "variant", "suite"], name="goldverdict_one_per_solution")]
+
+    def __str__(self) -> str:
+        return f"{self.lab} {self.variant} {self.suite}: {self.verdict} {self.score:.3f}"

@@ -13,7 +13,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections
 from assessments.tasking import Queue, task
 from sandboxes.base import SandboxUnavailable
 
-from . import broker, services
+from . import broker, gold, services
 from .backends import DELIVERY_LABEL, RUN_LABEL, get_backend
 from .grading import grade
 from .jobs import file_bytes
@@ -109,3 +109,14 @@ def reconcile_runs() -> dict:
         log.warning("reconciled grading runs: %s (queue lengths %s)", done, lengths)
     return dataclasses.asdict(done)
 
+
+@task(name="graders.gold_regrade", queue=Queue.GRADING_CPU, retry_on=(SandboxUnavailable,), time_limit=60 * 60,
+      bind=True, max_retries=3, ignore_result=True)
+def gold_regrade(self, labs: list[str] | None = None, force: bool = False) -> dict:
+    """Beat, every GOLD_REGRADE_S: regrade the gold submissions of labs whose files or sandbox changed (cheap when
+    nothing did: only fingerprints are computed). On the grading queue, where the sandbox is. Labs stored before a
+    failure are not graded again by the retry."""
+    try:
+        return gold.gold_regrade(labs, force=force).summary()
+    except SandboxUnavailable as exc:
+        raise self.retry(exc=exc, countdown=300) from exc

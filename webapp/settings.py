@@ -237,6 +237,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "interview-track@localhost")
+# Who gets operational alarms (grader drift: graders.gold), by mail_admins; comma-separated addresses.
+ADMINS = [(address, address) for address in env_list("DJANGO_ADMINS", "")]
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -405,6 +408,7 @@ CELERY_BEAT_SCHEDULE = {
     "reconcile-grading-runs": {"task": "graders.reconcile_runs", "schedule": GRADING_RECONCILE_S},
     "erase-data-past-retention": {"task": "ops.retention_run", "schedule": 24 * 60 * 60},
     "send-due-webhooks": {"task": "api.webhooks_sweep", "schedule": int(os.environ.get("WEBHOOK_SWEEP_S", "30"))},
+    "gold-regrade": {"task": "graders.gold_regrade", "schedule": int(os.environ.get("GOLD_REGRADE_S", "3600"))},
 }
 # Webhook deliveries (api/webhooks.py): exponential backoff from the base, capped, up to the try limit (16 tries
 # with these defaults span about 14 hours, so a receiver that is down for hours loses nothing).
