@@ -278,6 +278,63 @@ class AssignmentAdmin(admin.ModelAdmin):
                                    question=obj.question, assigned_by=request.user)
 
 
+class KnownSolutionForm(forms.ModelForm):
+    """Paste the code or upload the file; either way it must be Python the similarity engine can read."""
+
+    upload = forms.FileField(required=False, help_text="A .py file; replaces the text box when given")
+    MAX_BYTES = 200_000
+
+    class Meta:
+        model = models.KnownSolution
+        fields = ["question_slug", "source", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 20, "cols": 100, "spellcheck": "false"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        labs = (models.Question.objects.filter(kind=models.QuestionKind.CODING, is_current=True)
+                .order_by("title").values_list("slug", "title"))
+        self.fields["question_slug"] = forms.ChoiceField(label="Lab", choices=[("", "---------"), *labs])
+        self.fields["body"].required = False
+
+    def clean(self):
+        from .reporting import similarity
+
+        data = super().clean()
+        upload = data.get("upload")
+        if upload is not None:
+            if upload.size > self.MAX_BYTES:
+                raise forms.ValidationError({"upload": f"Over {self.MAX_BYTES // 1000} kB: is this one solution?"})
+            try:
+                data["body"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise forms.ValidationError({"upload": "Not UTF-8 text: upload the solution's .py file."}) from exc
+        body = data.get("body") or ""
+        if not body.strip():
+            raise forms.ValidationError({"body": "Paste the solution or upload its file."})
+        if not similarity.fingerprints(body).hashes():
+            raise forms.ValidationError({"body": f"Too short to compare: fewer than {similarity.K} Python tokens."})
+        return data
+
+    def save(self, commit=True):
+        self.instance.body = self.cleaned_data["body"]
+        return super().save(commit=commit)
+
+
+@admin.register(models.KnownSolution)
+class KnownSolutionAdmin(admin.ModelAdmin):
+    """Leaked or bought solutions: every submission of the lab is compared with them on the similarity page."""
+
+    form = KnownSolutionForm
+    list_display = ["question_slug", "source", "uploaded_by", "created_at"]
+    list_filter = ["question_slug"]
+    readonly_fields = ["uploaded_by", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
 def _admins_only(request) -> bool:
     """The admin site is for the Admin role only: it shows every track's candidates, so managers and interviewers
     (who may be `is_staff` from an older setup) use the pages, which apply their tracks and assignments."""

@@ -17,6 +17,7 @@ ATTEMPT_PAGES = {
     "report-attempt": ("read", "report"),
     "report-attempt-pdf": ("export", "report PDF"),
     "scoring-attempt": ("read", "scoring page"),
+    "attempt-playback": ("read", "code playback"),
     "attempt-panel": ("read", "interview panel"),
 }
 # Pages that show many candidates of one track (`slug`): recorded once, with the track.
@@ -24,6 +25,10 @@ TRACK_PAGES = {
     "report-track": ("read", "track comparison"),
     "report-track-csv": ("export", "track comparison CSV"),
     "report-calibration": ("read", "calibration"),
+    "report-items": ("read", "item analysis"),
+    "report-similarity": ("read", "code similarity"),
+    "report-similarity-pair": ("read", "code similarity, side by side"),
+    "report-similarity-known": ("read", "code similarity against a known solution"),
 }
 OTHER_PAGES = {"invitation-list": ("read", "invitations list")}
 # Pages about one candidate (`candidate_id`).

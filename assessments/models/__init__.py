@@ -37,11 +37,13 @@ from .content import (
 )
 from .privacy import RetentionPolicy
 from .scoring import Assignment, DimensionScore, Recommendation, Scorecard, ScorecardStatus, TrackManager
+from .similarity import KnownSolution
 
 __all__ = [
     "INVITATION_SALT", "Accommodation", "AccommodationStatus",
     "Assignment", "Attempt", "AttemptStatus", "AutomatedScore", "Candidate", "Competency",
-    "DimensionScore", "ImmutableRecordError", "IntegrityEvent", "IntegrityKind", "Invitation", "Question",
+    "DimensionScore", "ImmutableRecordError", "IntegrityEvent", "IntegrityKind", "Invitation",
+    "KnownSolution", "Question",
     "QuestionFiles", "QuestionKind", "Recommendation", "Response", "ResponseSnapshot", "RetentionPolicy", "Rubric",
     "RubricDescriptor", "RubricDimension", "RubricLevel", "Scorecard", "ScorecardStatus", "Section", "SectionQuestion",
     "Submission", "SubmitReason", "Track", "TrackManager", "VersionedContent", "legacy_token_hash", "token_hash",

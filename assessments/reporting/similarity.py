@@ -140,6 +140,22 @@ def cohort(sources: dict[str, str], *, starter: str = "", threshold: float) -> l
     return sorted(pairs, key=lambda p: -p.match.score)
 
 
+def against_known(sources: dict[str, str], known: dict[str, str], *, starter: str = "",
+                  threshold: float) -> list[Pair]:
+    """Each submission against each known solution (the reference, leaks an admin uploaded) at or above the
+    threshold, most similar first; Pair.a names the submission, Pair.b the known solution."""
+    ignore = fingerprints(starter).hashes() if starter else set()
+    known_prints = {name: fingerprints(code) for name, code in known.items()}
+    pairs = []
+    for name in sorted(sources):
+        fp = fingerprints(sources[name])
+        for other in sorted(known_prints):
+            m = compare(fp, known_prints[other], ignore=ignore)
+            if m.score >= threshold:
+                pairs.append(Pair(name, other, m))
+    return sorted(pairs, key=lambda p: -p.match.score)
+
+
 def calibrated_threshold(right_sources: list[str], *, starter: str = "", floor: float = DEFAULT_THRESHOLD,
                          margin: float = 0.1) -> float:
     """A lab's threshold: above how alike independent right solutions (the exercise's own variants and its

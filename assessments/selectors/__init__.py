@@ -54,10 +54,10 @@ from .scoring import (
     scoring_form_get,
     scoring_sheet_get,
 )
-from .similarity import LabSimilarity, SideBySide, pair_side_by_side, track_similarity
+from .similarity import LabSimilarity, SideBySide, known_side_by_side, pair_side_by_side, track_similarity
 
 __all__ = [
-    "LabSimilarity", "SideBySide", "pair_side_by_side", "track_similarity",
+    "LabSimilarity", "SideBySide", "known_side_by_side", "pair_side_by_side", "track_similarity",
     "accommodation_for_staff",
     "AttemptReport", "Calibration", "ExamItem", "ExamLanding", "ExamProgress", "ExamQuestionPage", "Home",
     "InvalidInvitationToken", "NotFound", "Panel", "QuestionPage", "ScoringForm", "ScoringSheet", "Summary",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from .. import access
 from ..access import User
 from ..errors import NotFound
-from ..models import AttemptStatus, Question, QuestionFiles, SectionQuestion, Submission
+from ..models import AttemptStatus, KnownSolution, Question, QuestionFiles, SectionQuestion, Submission
 from ..reporting import similarity
 
 
@@ -23,17 +23,44 @@ class FlaggedPair:
 
 
 @dataclass(frozen=True)
+class KnownMatch:
+    """A submission that matches a solution known from outside the cohort: the reference or an uploaded leak."""
+
+    submission: Submission
+    label: str
+    source: str          # "reference" or "known-<id>": the side-by-side page's key
+    source_label: str
+    match: similarity.Match
+
+
+@dataclass(frozen=True)
 class LabSimilarity:
     question: Question
     threshold: float
     submissions: int
     pairs: list[FlaggedPair]
+    known: list[KnownMatch]
+    known_count: int     # uploaded leaks compared against (the reference is always compared)
 
 
 def _right_solutions(question: Question) -> list[str]:
     files = QuestionFiles.objects.filter(question=question).values_list("files", flat=True).first() or {}
     return [text for path, text in files.items() if isinstance(text, str) and path.endswith(".py")
             and (path.startswith("variants/right/") or path.startswith("reference/"))]
+
+
+def _reference(question: Question) -> str:
+    config = question.coding or {}
+    files = QuestionFiles.objects.filter(question=question).values_list("files", flat=True).first() or {}
+    return files.get(f"reference/{config.get('entrypoint', 'solution.py')}", "")
+
+
+def _known_sources(question: Question) -> dict[str, tuple[str, str]]:
+    """key -> (label, code): the reference and every leak uploaded for the lab (by slug: any version)."""
+    out = {"reference": ("Reference solution", _reference(question))}
+    for k in KnownSolution.objects.filter(question_slug=question.slug):
+        out[f"known-{k.pk}"] = (f"Known solution: {k.source}", k.body)
+    return {key: v for key, v in out.items() if v[1].strip()}
 
 
 def _starter(question: Question) -> str:
@@ -60,11 +87,17 @@ def track_similarity(*, track_slug: str, user: User) -> list[LabSimilarity]:
         threshold = similarity.calibrated_threshold(_right_solutions(question), starter=starter)
         by_id = {str(s.pk): s for s in subs}
         pairs = similarity.cohort({k: s.body for k, s in by_id.items()}, starter=starter, threshold=threshold)
+        known = _known_sources(question)
+        hits = similarity.against_known({k: s.body for k, s in by_id.items()}, {k: v[1] for k, v in known.items()},
+                                        starter=starter, threshold=threshold)
         labs.append(LabSimilarity(question=question, threshold=threshold, submissions=len(subs), pairs=[
             FlaggedPair(a=by_id[p.a], b=by_id[p.b], match=p.match,
                         label_a=access.candidate_label(attempt=by_id[p.a].attempt, user=user, managed=managed),
                         label_b=access.candidate_label(attempt=by_id[p.b].attempt, user=user, managed=managed))
-            for p in pairs]))
+            for p in pairs], known=[
+            KnownMatch(submission=by_id[h.a], source=h.b, source_label=known[h.b][0], match=h.match,
+                       label=access.candidate_label(attempt=by_id[h.a].attempt, user=user, managed=managed))
+            for h in hits], known_count=sum(1 for k in known if k.startswith("known-"))))
     return labs
 
 
@@ -72,7 +105,7 @@ def track_similarity(*, track_slug: str, user: User) -> list[LabSimilarity]:
 class SideBySide:
     question: Question
     a: Submission
-    b: Submission
+    b: Submission | None  # None: a known solution (the reference or a leak), named by label_b
     label_a: str
     label_b: str
     match: similarity.Match
@@ -98,3 +131,23 @@ def pair_side_by_side(*, track_slug: str, a_id: int, b_id: int, user: User) -> S
                       label_a=access.candidate_label(attempt=a.attempt, user=user, managed=managed),
                       label_b=access.candidate_label(attempt=b.attempt, user=user, managed=managed),
                       lines_a=_lines(a.body, match.regions_a), lines_b=_lines(b.body, match.regions_b))
+
+
+def known_side_by_side(*, track_slug: str, a_id: int, source: str, user: User) -> SideBySide:
+    """One submission next to the reference or an uploaded known solution of its lab."""
+    a = (Submission.objects.filter(pk=a_id, attempt__track__slug=track_slug, attempt__status=AttemptStatus.SUBMITTED)
+         .select_related("question", "attempt__invitation__candidate", "attempt__track").first())
+    if a is None or not a.question.is_coding:
+        raise NotFound("No such submission")
+    known = _known_sources(a.question)
+    if source not in known:
+        raise NotFound("No such known solution for this lab")
+    label_b, body_b = known[source]
+    starter = _starter(a.question)
+    ignore = similarity.fingerprints(starter).hashes() if starter else set()
+    match = similarity.compare(similarity.fingerprints(a.body), similarity.fingerprints(body_b), ignore=ignore)
+    return SideBySide(question=a.question, a=a, b=None, match=match,
+                      label_a=access.candidate_label(attempt=a.attempt, user=user,
+                                                     managed=access.managed_track_slugs(user=user)),
+                      label_b=label_b, lines_a=_lines(a.body, match.regions_a),
+                      lines_b=_lines(body_b, match.regions_b))

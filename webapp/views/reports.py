@@ -167,3 +167,11 @@ def similarity_pair(request: HttpRequest, slug: str, a: int, b: int) -> HttpResp
     track = access.track_for_manager(user=request.user, slug=slug)
     return render(request, "reports/similarity_pair.html", {
         "track": track, "p": selectors.pair_side_by_side(track_slug=slug, a_id=a, b_id=b, user=request.user)})
+
+
+@login_required
+def similarity_known(request: HttpRequest, slug: str, a: int, source: str) -> HttpResponse:
+    """A submission next to the lab's reference or a known (leaked) solution an admin uploaded."""
+    track = access.track_for_manager(user=request.user, slug=slug)
+    return render(request, "reports/similarity_pair.html", {
+        "track": track, "p": selectors.known_side_by_side(track_slug=slug, a_id=a, source=source, user=request.user)})
