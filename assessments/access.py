@@ -95,6 +95,19 @@ def attempt_for_scorer(*, user: User, attempt_id: int) -> tuple[Attempt, set[int
     return attempt, assigned
 
 
+def attempt_for_playback(*, user: User, attempt_id: int) -> tuple[Attempt, set[int]]:
+    """Code playback: whoever may read the attempt's report (every question), or an interviewer assigned to it
+    (the questions of their scoring sheet); NotFound for anyone else."""
+    try:
+        attempt = attempt_for_manager(user=user, attempt_id=attempt_id)
+    except NotFound:
+        if not user.has_perm("assessments.score_attempt"):
+            raise
+        return attempt_for_scorer(user=user, attempt_id=attempt_id)
+    return attempt, set(SectionQuestion.objects.filter(section__track_id=attempt.track_id)
+                        .values_list("question_id", flat=True))
+
+
 # --- what a reader sees of a candidate and of other interviewers ------------------------------------
 
 

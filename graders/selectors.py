@@ -112,3 +112,12 @@ def run_progress(run: GradingRun, *, now: datetime | None = None) -> RunProgress
         ahead = GradingRun.objects.filter(status=RunStatus.QUEUED, queue=run.queue, created_at__lt=run.created_at)
         return RunProgress("queued", ahead.count() + 1, int((now - run.created_at).total_seconds()))
     return RunProgress("running", None, int((now - (run.started_at or run.created_at)).total_seconds()))
+
+
+def attempt_runs_by_question(*, attempt: Attempt) -> dict[int, list[GradingRun]]:
+    """Every grading run of an attempt by question id, oldest first: the candidate's visible-test runs during
+    the exam, then the hidden grading (the interviewer's run history). One query; the code stays unloaded."""
+    out: dict[int, list[GradingRun]] = {}
+    for run in GradingRun.objects.filter(attempt=attempt).defer("candidate_files").order_by("created_at"):
+        out.setdefault(run.question_id, []).append(run)
+    return out

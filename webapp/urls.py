@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from .views import apikeys, audit, content, exam, health, invitations, privacy, reports, scoring, webhooks
+from .views import apikeys, audit, content, exam, health, invitations, playback, privacy, reports, scoring, webhooks
+from .views.items import track_items
 
 urlpatterns = [
     path("", content.home, name="home"),
@@ -43,13 +44,17 @@ urlpatterns = [
     path("scoring/attempts/<int:attempt_id>/save/", scoring.attempt_save, name="scoring-save"),
     path("scoring/attempts/<int:attempt_id>/submit/", scoring.attempt_submit, name="scoring-submit"),
     path("scoring/attempts/<int:attempt_id>/amend/", scoring.attempt_amend, name="scoring-amend"),
+    path("scoring/attempts/<int:attempt_id>/playback/<slug:slug>/", playback.attempt_playback, name="attempt-playback"),
     path("attempts/<int:attempt_id>/panel/", reports.panel, name="attempt-panel"),
     path("reports/attempts/<int:attempt_id>/", reports.attempt_report, name="report-attempt"),
     path("reports/attempts/<int:attempt_id>.pdf", reports.attempt_report_pdf, name="report-attempt-pdf"),
     path("reports/tracks/<slug:slug>/", reports.track_compare, name="report-track"),
     path("reports/tracks/<slug:slug>.csv", reports.track_compare_csv, name="report-track-csv"),
     path("reports/tracks/<slug:slug>/calibration/", reports.calibration, name="report-calibration"),
+    path("reports/tracks/<slug:slug>/items/", track_items, name="report-items"),
     path("reports/tracks/<slug:slug>/similarity/", reports.similarity, name="report-similarity"),
+    path("reports/tracks/<slug:slug>/similarity/<int:a>/known/<slug:source>/", reports.similarity_known,
+         name="report-similarity-known"),
     path("reports/tracks/<slug:slug>/similarity/<int:a>/<int:b>/", reports.similarity_pair,
          name="report-similarity-pair"),
     path("audit/", audit.trail, name="audit-trail"),

@@ -93,14 +93,18 @@ def _matrix(w) -> dict[str, tuple[dict, set[str]]]:
         "scoring-save": ({"attempt_id": a}, set()),
         "scoring-submit": ({"attempt_id": a}, set()),
         "scoring-amend": ({"attempt_id": a}, set()),
+        # The interviewer is assigned to the written question only: a lab's playback is not theirs (test_playback.py).
+        "attempt-playback": ({"attempt_id": a, "slug": "softmax-cross-entropy-bug"}, managers_of_track),
         "attempt-panel": ({"attempt_id": a}, managers_of_track),
         "report-attempt": ({"attempt_id": a}, managers_of_track),
         "report-attempt-pdf": ({"attempt_id": a}, managers_of_track),
         "report-track": ({"slug": t}, managers_of_track),
         "report-track-csv": ({"slug": t}, managers_of_track),
         "report-calibration": ({"slug": t}, managers_of_track),
+        "report-items": ({"slug": t}, managers_of_track),
         "report-similarity": ({"slug": t}, managers_of_track),
         "report-similarity-pair": ({"slug": t, "a": 1, "b": 2}, set()),  # (no such pair here: tests/webapp)
+        "report-similarity-known": ({"slug": t, "a": 1, "source": "reference"}, set()),  # (no such submission)
         "healthz": ({}, set(VISITORS)),
         "audit-trail": ({}, {"admin"}),
         "privacy-candidate": ({"candidate_id": w["invitation"].candidate_id}, {"admin"}),
