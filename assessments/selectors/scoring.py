@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from .. import access, roles
 from ..access import User
@@ -20,6 +20,7 @@ from ..models import (
     Question,
     QuestionKind,
     Recommendation,
+    ResponseSnapshot,
     RubricDimension,
     RubricLevel,
     Scorecard,
@@ -87,11 +88,39 @@ class SheetItem:
     section: Section
     question: Question
     dimensions: list[DimensionRow]
+    number: int = 0                  # 1-based position on the sheet ("Q3")
     submission: Submission | None = None
     automated: AutomatedScore | None = None
     focus_lost: int = 0
     pastes: list[int] = field(default_factory=list)
     notes: str = ""
+    snapshots: int = 0               # saved states of a coding answer (ResponseSnapshot)
+    # Filled by the view from graders (assessments never imports graders): the candidate's visible-test runs
+    # and the hidden grading, oldest first, and the link to the playback of the edits.
+    runs: list = field(default_factory=list)
+    playback_url: str | None = None
+    not_answered_error: str | None = None
+
+    @property
+    def blank(self) -> bool:
+        """The candidate handed in nothing (live rounds have no written answer, so they never are)."""
+        return self.question.kind != QuestionKind.LIVE and not (self.submission and self.submission.body.strip())
+
+    @property
+    def total(self) -> int:
+        return len(self.dimensions)
+
+    @property
+    def scored(self) -> int:
+        return sum(1 for row in self.dimensions if row.value.get("level") not in (None, ""))
+
+    @property
+    def complete(self) -> bool:
+        return self.scored == self.total
+
+    @property
+    def has_errors(self) -> bool:
+        return bool(self.not_answered_error) or any(row.error for row in self.dimensions)
 
 
 def _sheet_items(attempt: Attempt, assigned: set[int], *, details: bool) -> list[SheetItem]:
@@ -111,7 +140,10 @@ def _sheet_items(attempt: Attempt, assigned: set[int], *, details: bool) -> list
     autos: dict[int, AutomatedScore] = {}
     counts: Counter = Counter()
     pastes: dict[int | None, list[int]] = {}
+    snapshots: dict[int, int] = {}
     if details:
+        snapshots = dict(ResponseSnapshot.objects.filter(attempt=attempt).values("question_id")
+                         .annotate(n=Count("pk")).values_list("question_id", "n"))
         submissions = {s.question_id: s for s in attempt.submissions.all()}
         autos = {a.submission.question_id: a for a in
                  AutomatedScore.objects.filter(submission__attempt=attempt).select_related("submission")}
@@ -120,16 +152,17 @@ def _sheet_items(attempt: Attempt, assigned: set[int], *, details: bool) -> list
             if e.kind == IntegrityKind.PASTE:
                 pastes.setdefault(e.question_id, []).append(e.chars or 0)
     items = []
-    for p in placements:
+    for number, p in enumerate(placements, start=1):
         q = p.question
         rows = []
         for dim in dimensions.get(q.rubric_id, []):
             descriptors = {d.level_id: d.text for d in dim.descriptors.all()}
             rows.append(DimensionRow(dimension=dim, levels=[(lv, descriptors.get(lv.pk, ""))
                                                             for lv in levels.get(q.rubric_id, [])]))
-        items.append(SheetItem(section=p.section, question=q, dimensions=rows, submission=submissions.get(q.pk),
-                               automated=autos.get(q.pk), focus_lost=counts.get((q.pk, IntegrityKind.FOCUS_LOST), 0),
-                               pastes=pastes.get(q.pk, [])))
+        items.append(SheetItem(section=p.section, question=q, dimensions=rows, number=number,
+                               submission=submissions.get(q.pk), automated=autos.get(q.pk),
+                               focus_lost=counts.get((q.pk, IntegrityKind.FOCUS_LOST), 0),
+                               pastes=pastes.get(q.pk, []), snapshots=snapshots.get(q.pk, 0)))
     return items
 
 
@@ -165,6 +198,14 @@ class ScoringSheet:
     @property
     def blind(self) -> bool:
         return not self.locked
+
+    @property
+    def scored(self) -> int:
+        return sum(item.scored for item in self.items)
+
+    @property
+    def total(self) -> int:
+        return sum(item.total for item in self.items)
 
 
 def scoring_sheet_get(*, attempt: Attempt, assigned: set[int], user: User) -> ScoringSheet:

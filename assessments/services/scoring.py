@@ -17,12 +17,14 @@ from ..models import (
     AttemptStatus,
     DimensionScore,
     Question,
+    QuestionKind,
     Recommendation,
     RubricDimension,
     RubricLevel,
     Scorecard,
     ScorecardStatus,
     Section,
+    Submission,
     TrackManager,
 )
 from ..selectors.exam import attempt_question_ids
@@ -104,21 +106,65 @@ def _check_draft(scorecard: Scorecard, by: AbstractBaseUser) -> Scorecard:
     return scorecard
 
 
+NOT_ANSWERED = "Not answered."
+
+
+def _blank_question_ids(attempt: Attempt, question_ids: set[int]) -> set[int]:
+    """Of these questions, those the candidate left blank: a frozen answer with no text, or none at all. Live
+    rounds have no written answer by design, so they are never "blank"."""
+    if not question_ids:
+        return set()
+    bodies = dict(Submission.objects.filter(attempt=attempt, question_id__in=question_ids)
+                  .values_list("question_id", "body"))
+    live = set(Question.objects.filter(pk__in=question_ids, kind=QuestionKind.LIVE).values_list("pk", flat=True))
+    return {qid for qid in question_ids if qid not in live and not (bodies.get(qid) or "").strip()}
+
+
 @transaction.atomic
 def scorecard_save(*, scorecard: Scorecard, by: AbstractBaseUser, scores: list[ScoreInput],
                    notes: dict[int, str] | None = None, recommendation: str | None = None,
-                   summary: str | None = None) -> Scorecard:
-    """Save part or all of a draft. Every item is checked first: one bad item saves nothing."""
+                   summary: str | None = None, not_answered: set[int] | None = None) -> Scorecard:
+    """Save part or all of a draft. Every item is checked first: one bad item saves nothing.
+
+    `not_answered`: questions the candidate left blank, scored in one go at the rubric's lowest level on every
+    dimension with the evidence "Not answered." (what posted for them is ignored). Refused for a question
+    with an answer. A lowest level without evidence on a blank question gets that evidence too: there is
+    nothing else to quote.
+    Error keys: `q<question id>-<dimension slug>` for a dimension, `not-answered-<question id>`, `notes-<id>`,
+    `recommendation`; every dimension's message names the dimension.
+    """
     scorecard = _check_draft(scorecard, by)
     assigned = assigned_question_ids(attempt=scorecard.attempt, interviewer=by)
-    questions = {q.pk: q for q in Question.objects.filter(pk__in={s.question_id for s in scores} | set(notes or {}))}
+    not_answered = set(not_answered or ())
+    scores = [s for s in scores if s.question_id not in not_answered]
+    wanted = {s.question_id for s in scores} | set(notes or {}) | not_answered
+    questions = {q.pk: q for q in Question.objects.filter(pk__in=wanted)}
     rubric_ids = {q.rubric_id for q in questions.values() if q.rubric_id}
     dimensions = {(d.rubric_id, d.slug): d for d in RubricDimension.objects.filter(rubric_id__in=rubric_ids)}
     levels = {(lv.rubric_id, lv.score): lv for lv in RubricLevel.objects.filter(rubric_id__in=rubric_ids)}
     bounds = {rid: (min(s for r, s in levels if r == rid), max(s for r, s in levels if r == rid))
               for rid in rubric_ids if any(r == rid for r, _ in levels)}
+    lowest = {s.question_id for s in scores if s.question_id in questions and s.level is not None
+              and s.level == bounds.get(questions[s.question_id].rubric_id, (None,))[0]}
+    blank = _blank_question_ids(scorecard.attempt, (lowest | not_answered) & assigned)
     errors: dict[str, str] = {}
     rows = []
+    for qid in sorted(not_answered):
+        question = questions.get(qid)
+        key = f"not-answered-{qid}"
+        if question is None or qid not in assigned:
+            errors[key] = "You are not assigned to score this question."
+        elif question.rubric_id not in bounds:
+            errors[key] = f"{question.title}: this question has no rubric to score."
+        elif question.kind == QuestionKind.LIVE:
+            errors[key] = f"{question.title}: a live round is scored on the conversation, not on a written answer."
+        elif qid not in blank:
+            errors[key] = (f"{question.title}: the candidate answered this question; score each dimension "
+                           "on what they wrote.")
+        else:
+            level = levels[(question.rubric_id, bounds[question.rubric_id][0])]
+            rows += [(question, d, level, NOT_ANSWERED) for (rid, _), d in dimensions.items()
+                     if rid == question.rubric_id]
     for item in scores:
         key = f"q{item.question_id}-{item.dimension_slug}"
         question = questions.get(item.question_id)
@@ -135,13 +181,16 @@ def scorecard_save(*, scorecard: Scorecard, by: AbstractBaseUser, scores: list[S
         level = levels.get((question.rubric_id, item.level))
         if level is None:
             lo, hi = bounds.get(question.rubric_id, (None, None))
-            errors[key] = f"Level {item.level} is not on this rubric (levels {lo} to {hi})."
+            errors[key] = f"{dimension.title}: level {item.level} is not on this rubric (levels {lo} to {hi})."
             continue
         evidence = item.evidence.strip()
         lo, hi = bounds[question.rubric_id]
+        if item.level == lo and not evidence and question.pk in blank:
+            evidence = NOT_ANSWERED
         if item.level in (lo, hi) and not evidence:
             which = "lowest" if item.level == lo else "highest"
-            errors[key] = f"'{level.label}' is the {which} level: write the evidence that supports it."
+            errors[key] = (f"{dimension.title}: '{level.label}' is the {which} level: write the evidence that "
+                           "supports it.")
             continue
         rows.append((question, dimension, level, evidence))
     for qid in notes or {}:
@@ -169,6 +218,11 @@ def scorecard_save(*, scorecard: Scorecard, by: AbstractBaseUser, scores: list[S
         fields.append("summary")
     scorecard.save(update_fields=fields)
     return scorecard
+
+
+def scorecard_not_answered(*, scorecard: Scorecard, by: AbstractBaseUser, question_id: int) -> Scorecard:
+    """One click for a blank answer: every dimension of the question at the lowest level, "Not answered."."""
+    return scorecard_save(scorecard=scorecard, by=by, scores=[], not_answered={question_id})
 
 
 @transaction.atomic

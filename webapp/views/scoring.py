@@ -7,18 +7,21 @@ decided in assessments.access, the page's read-model in assessments.selectors.sc
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from assessments import access, selectors, services
 from assessments.selectors.scoring import SheetItem
+from graders import selectors as run_selectors
 
 if TYPE_CHECKING:
     from assessments.models import Attempt
@@ -30,12 +33,21 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "scoring/queue.html", {"rows": selectors.interviewer_queue(user=request.user)})
 
 
-def _posted_scores(request: HttpRequest, items: list[SheetItem]) -> tuple[list[services.ScoreInput], dict[int, str]]:
-    scores, notes = [], {}
+@dataclass(frozen=True)
+class PostedScores:
+    scores: list[services.ScoreInput]
+    notes: dict[int, str]
+    not_answered: set[int]   # "Not answered" clicked: question ids
+
+
+def _posted_scores(request: HttpRequest, items: list[SheetItem]) -> PostedScores:
+    scores, notes, not_answered = [], {}, set()
     for item in items:
         q = item.question
         if q.kind == "live" and f"notes-{q.pk}" in request.POST:
             notes[q.pk] = request.POST[f"notes-{q.pk}"]
+        if request.POST.get(f"not-answered-{q.pk}"):
+            not_answered.add(q.pk)
         for row in item.dimensions:
             key = row.key(q)
             raw = request.POST.get(f"level-{key}", "")
@@ -47,12 +59,64 @@ def _posted_scores(request: HttpRequest, items: list[SheetItem]) -> tuple[list[s
                 level = -1  # reported as "not on this rubric" by the service
             scores.append(services.ScoreInput(question_id=q.pk, dimension_slug=row.dimension.slug, level=level,
                                               evidence=request.POST.get(f"evidence-{key}", "")))
-    return scores, notes
+    return PostedScores(scores, notes, not_answered)
+
+
+@dataclass(frozen=True)
+class ErrorLine:
+    """One problem, pointing at where it is: `anchor` is the element's id, `where` says "Q3 · Dimension"."""
+
+    key: str
+    message: str
+    anchor: str = ""
+    where: str = ""
+    question_id: int | None = None
+
+
+_KEY = re.compile(r"^(?P<kind>q|not-answered-|notes-)(?P<qid>\d+)(?:-[\w-]+)?$")
+
+
+def _error_lines(errors: dict[str, str], items: list[SheetItem] | None = None) -> list[ErrorLine]:
+    """The service's errors (assessments.services.scoring.scorecard_save documents the keys), each linked to the
+    dimension, question or field it is about, in the order of the sheet."""
+    where: dict[str, tuple[str, str, int]] = {}   # key -> (anchor, label, question id)
+    for item in items or []:
+        q = item.question
+        head = f"Q{item.number} {q.title}"
+        where[f"not-answered-{q.pk}"] = (f"item-{q.pk}", head, q.pk)
+        where[f"notes-{q.pk}"] = (f"notes-{q.pk}", f"{head} · notes", q.pk)
+        for row in item.dimensions:
+            where[f"q{q.pk}-{row.dimension.slug}"] = (f"f-q{q.pk}-{row.dimension.slug}",
+                                                      f"{head} · {row.dimension.title}", q.pk)
+    order = {key: i for i, key in enumerate(where)}
+    lines = []
+    for key, message in errors.items():
+        anchor, label, qid = where.get(key, ("", "", None))
+        if key == "recommendation":
+            anchor, label = "f-recommendation", "Overall recommendation"
+        elif not anchor and (m := _KEY.match(key)):  # the save-status fragment has no sheet: the ids still hold
+            qid = int(m["qid"])
+            anchor = {"q": f"f-{key}", "not-answered-": f"item-{qid}", "notes-": key}[m["kind"]]
+        lines.append(ErrorLine(key=key, message=message, anchor=anchor, where=label, question_id=qid))
+    return sorted(lines, key=lambda e: order.get(e.key, len(order)))
+
+
+def _playback_url(attempt: Attempt, item: SheetItem) -> str | None:
+    # The playback page may not be routed in every build: no link rather than a broken page.
+    try:
+        return reverse("attempt-playback", args=[attempt.pk, item.question.slug])
+    except NoReverseMatch:
+        return None
 
 
 def _page(request: HttpRequest, attempt: Attempt, assigned: set[int], *, errors: dict | None = None,
-          status: int = 200) -> HttpResponse:
+          status: int = 200, error_title: str = "Nothing was saved") -> HttpResponse:
     sheet = selectors.scoring_sheet_get(attempt=attempt, assigned=assigned, user=request.user)
+    runs = run_selectors.attempt_runs_by_question(attempt=attempt)
+    for item in sheet.items:
+        if item.question.is_coding:
+            item.runs = runs.get(item.question.pk, [])
+            item.playback_url = _playback_url(attempt, item)
     recommendation = sheet.scorecard.recommendation if sheet.scorecard else ""
     summary = sheet.scorecard.summary if sheet.scorecard else ""
     if errors is not None:  # re-show what was posted, not what is stored
@@ -65,6 +129,7 @@ def _page(request: HttpRequest, attempt: Attempt, assigned: set[int], *, errors:
             for row in item.dimensions:
                 row.value = {**row.value, **posted.get(row.key(item.question), {})}
                 row.error = errors.get(f"q{item.question.pk}-{row.dimension.slug}")
+            item.not_answered_error = errors.get(f"not-answered-{item.question.pk}")
             item.notes = request.POST.get(f"notes-{item.question.pk}")
         recommendation, summary = request.POST.get("recommendation"), request.POST.get("summary")
     context = {
@@ -72,6 +137,9 @@ def _page(request: HttpRequest, attempt: Attempt, assigned: set[int], *, errors:
         "others": sheet.others, "errors": errors or {}, "locked": sheet.locked, "blind": sheet.blind,
         "recommendations": sheet.recommendations, "recommendation": recommendation, "summary": summary,
         "history": sheet.history, "integrity_total": sheet.integrity_total,
+        "error_lines": _error_lines(errors or {}, sheet.items), "error_title": error_title,
+        "scored": sheet.scored, "total": sheet.total,
+        "last_saved": sheet.scorecard.updated_at if sheet.scorecard and not sheet.locked and not errors else None,
     }
     return render(request, "scoring/attempt.html", context, status=status)
 
@@ -87,11 +155,18 @@ def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 def _save(request: HttpRequest, attempt: Attempt, assigned: set[int]):
     form = selectors.scoring_form_get(attempt=attempt, assigned=assigned)  # what may be posted, not the page
-    scores, notes = _posted_scores(request, form.items)
+    posted = _posted_scores(request, form.items)
     scorecard = services.scorecard_open(attempt=attempt, interviewer=request.user)
-    return services.scorecard_save(scorecard=scorecard, by=request.user, scores=scores, notes=notes,
+    return services.scorecard_save(scorecard=scorecard, by=request.user, scores=posted.scores, notes=posted.notes,
+                                   not_answered=posted.not_answered,
                                    recommendation=request.POST.get("recommendation") or None,
                                    summary=request.POST.get("summary"))
+
+
+def _status(request: HttpRequest, **context) -> HttpResponse:
+    """The save-status fragment htmx swaps into the sticky bar (always 200: htmx does not swap error statuses)."""
+    return render(request, "scoring/attempt.html#save-status",
+                  {**context, "error_lines": _error_lines(context.get("errors") or {})})
 
 
 @login_required
@@ -103,18 +178,20 @@ def attempt_save(request: HttpRequest, attempt_id: int) -> HttpResponse:
     try:
         _save(request, attempt, assigned)
     except services.ScorecardInvalid as exc:
-        if request.htmx:  # 200: htmx does not swap error statuses, and this fragment is the answer
-            return render(request, "scoring/attempt.html#save-status", {"errors": exc.errors})
+        if request.htmx:
+            return _status(request, errors=exc.errors)
         return _page(request, attempt, assigned, errors=exc.errors, status=422)
     except services.ScoringError as exc:
         if request.htmx:
-            return render(request, "scoring/attempt.html#save-status", {"errors": {"scorecard": str(exc)}})
+            return _status(request, errors={"scorecard": str(exc)})
         messages.error(request, str(exc))
         return redirect("scoring-attempt", attempt_id=attempt.pk)
     if request.htmx:
-        return render(request, "scoring/attempt.html#save-status", {"saved_at": timezone.now()})
+        return _status(request, saved_at=timezone.now())
     messages.success(request, "Draft saved.")
-    return redirect("scoring-attempt", attempt_id=attempt.pk)
+    url = reverse("scoring-attempt", kwargs={"attempt_id": attempt.pk})
+    clicked = next((k.removeprefix("not-answered-") for k in request.POST if k.startswith("not-answered-")), None)
+    return redirect(url + (f"#item-{clicked}" if clicked else ""))  # back to the question "Not answered" scored
 
 
 @login_required
@@ -124,9 +201,16 @@ def attempt_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt, assigned = access.attempt_for_scorer(user=request.user, attempt_id=attempt_id)
     try:
         scorecard = _save(request, attempt, assigned)
-        services.scorecard_submit(scorecard=scorecard, by=request.user)
     except services.ScorecardInvalid as exc:
         return _page(request, attempt, assigned, errors=exc.errors, status=422)
+    except services.ScoringError as exc:
+        messages.error(request, str(exc))
+        return redirect("scoring-attempt", attempt_id=attempt.pk)
+    try:
+        services.scorecard_submit(scorecard=scorecard, by=request.user)
+    except services.ScorecardInvalid as exc:  # the draft is saved; only the lock was refused
+        return _page(request, attempt, assigned, errors=exc.errors, status=422,
+                     error_title="Saved as a draft, not submitted")
     except services.ScoringError as exc:
         messages.error(request, str(exc))
         return redirect("scoring-attempt", attempt_id=attempt.pk)
