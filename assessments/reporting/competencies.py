@@ -100,7 +100,8 @@ def quotes(evidence: Sequence[Evidence], *, n: int = 3, max_chars: int = 160) ->
     """(strengths, concerns): the interviewers' own words on the highest- and lowest-rated dimensions.
 
     Only evidence with text counts, one quote per (question, dimension) (the most extreme rater's) and per distinct
-    text, strongest first; texts are cut at a word boundary so a quote stays one or two lines. Words are quoted, never generated.
+    text, strongest first; texts are cut at a word boundary so a quote stays one or two lines. Words are quoted,
+    never generated.
     """
     best: dict[tuple[str, str], Evidence] = {}
     worst: dict[tuple[str, str], Evidence] = {}

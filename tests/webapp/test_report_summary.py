@@ -166,6 +166,7 @@ def test_report_first_screen_has_competencies_recommendations_quotes_and_detail(
     assert "6 of 6 labs graded" in summary
     # The 79-row dimension table is behind the click, not on the first screen.
     assert 'data-testid="dimensions"' not in summary and 'data-testid="dimensions"' in html
+    assert reverse("attempt-playback", args=[cohort["strong"].pk, "ctc-greedy-decode"]) in html  # the edits, replayed
     weak = client.get(reverse("report-attempt", args=[cohort["weak"].pk])).content.decode()
     assert "Could not say what CTC assumes." in weak[weak.index('data-testid="concerns"'):]
     pending = client.get(reverse("report-attempt", args=[cohort["pending"].pk])).content.decode()
