@@ -309,6 +309,8 @@ class KnownSolutionForm(forms.ModelForm):
             except UnicodeDecodeError as exc:
                 raise forms.ValidationError({"upload": "Not UTF-8 text: upload the solution's .py file."}) from exc
         body = data.get("body") or ""
+        if len(body.encode("utf-8")) > self.MAX_BYTES:
+            raise forms.ValidationError({"body": f"Over {self.MAX_BYTES // 1000} kB: is this one solution?"})
         if not body.strip():
             raise forms.ValidationError({"body": "Paste the solution or upload its file."})
         if not similarity.fingerprints(body).hashes():

@@ -95,6 +95,8 @@ def test_an_admin_uploads_a_leak_and_matching_submissions_are_listed_against_it(
         resp = c.post(add, {"question_slug": LAB, "source": "forum", "body": "", "upload": upload})
         assert resp.status_code == 200 and why in resp.content.decode()
     assert c.post(add, {"question_slug": "no-such-lab", "source": "x", "body": leak}).status_code == 200
+    assert "is this one solution" in c.post(add, {"question_slug": LAB, "source": "x",
+                                                  "body": leak * 400}).content.decode()
     assert not KnownSolution.objects.exists()
     resp = c.post(add, {"question_slug": LAB, "source": "https://paste.example/abc",
                         "upload": SimpleUploadedFile("leak.py", leak.encode())})
