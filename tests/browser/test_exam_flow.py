@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.models import Attempt, AttemptStatus, Response, SubmitReason, Track
+from tests.browser.helpers import until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -192,16 +193,6 @@ def test_text_typed_while_the_server_is_unreachable_survives_a_reload(chromium, 
     context.close()
 
 
-def _until(page, expression: str, timeout_s: float = 10.0) -> None:
-    """Poll with evaluate (CDP, not the page's eval, which the exam's CSP forbids as wait_for_function needs)."""
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"{expression} never became true"
-        page.wait_for_timeout(100)
-
-
 def test_moving_between_questions_is_not_leaving_the_tab_but_a_real_switch_is(chromium, app_server, invitation):
     """Issue 14: clicking Next four times and submitting showed "5 tab switch(es)". Only a real departure (another
     tab in front) counts, once, and coming back is recorded with it; pastes are recorded as they happen."""
@@ -224,9 +215,9 @@ def test_moving_between_questions_is_not_leaving_the_tab_but_a_real_switch_is(ch
     other = context.new_page()
     other.goto("about:blank")
     other.bring_to_front()
-    _until(page, "!document.hasFocus()")
+    until(page, "!document.hasFocus()")
     page.bring_to_front()
-    _until(page, "document.hasFocus()")
+    until(page, "document.hasFocus()")
     page.wait_for_timeout(2500)
     kinds = list(IntegrityEvent.objects.filter(attempt=attempt).order_by("pk").values_list("kind", flat=True))
     assert kinds == ["focus_lost", "focus_regained"], kinds

@@ -12,6 +12,7 @@ from assessments.models import DimensionScore, Question, QuestionKind, ResponseS
 from assessments.services.scoring import NOT_ANSWERED
 from graders import services as run_services
 from graders.result import GradingResult, Outcome, Suite, TestResult, Verdict
+from tests.browser.helpers import until
 from tests.browser.test_accessibility import _audit, axe_source  # noqa: F401  (axe_source: the fixture)
 from tests.factories import UserFactory
 
@@ -87,7 +88,7 @@ def _saved(page, action):
     """Run `action` and wait for the htmx save it causes to come back."""
     with page.expect_response(lambda r: r.url.endswith("/save/") and r.request.method == "POST"):
         action()
-    page.wait_for_function("!document.getElementById('save-status').textContent.includes('Saving')")
+    until(page, "!document.getElementById('save-status').textContent.includes('Saving')")
     page.get_by_test_id("save-status").filter(has_text=re.compile(r"Draft saved at|Not saved")).wait_for()
 
 
@@ -162,7 +163,7 @@ def test_a_failed_submit_points_at_the_dimension(chromium, app_server, sheet, ar
     assert "has-error" in page.locator(f"[data-outline-qid='{q.pk}']").get_attribute("class")
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")   # away from it, then the link brings it back
     link.click()
-    page.wait_for_function(f"location.hash === '#f-q{q.pk}-{dims[1].slug}'")
+    until(page, f"location.hash === '#f-q{q.pk}-{dims[1].slug}'")
     assert _in_viewport(page, fieldset.locator("legend"))
     assert _in_viewport(page, fieldset.get_by_test_id("dimension-error"))
     page.screenshot(path=str(artifacts_dir / "scoring-error.png"))
@@ -211,7 +212,7 @@ def test_on_a_phone_the_outline_folds_and_the_bar_stays(chromium, app_server, sh
     q = sheet["written"]
     link = outline.locator(f"a[href='#item-{q.pk}']")
     link.click()
-    page.wait_for_function(f"location.hash === '#item-{q.pk}'")
+    until(page, f"location.hash === '#item-{q.pk}'")
     assert not link.is_visible()                                             # folded again after the jump
     assert _in_viewport(page, page.locator(f"#q-{q.pk}"))                    # the question is not under it
     page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
