@@ -1,5 +1,5 @@
 from django.apps import AppConfig, apps
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 def _after_every_apps_permissions(sender, **kwargs) -> None:
@@ -21,3 +21,10 @@ class AssessmentsConfig(AppConfig):
         # Permissions exist only after migrate, so roles are (re)built then, idempotently.
         post_migrate.connect(_after_every_apps_permissions, weak=False,
                              dispatch_uid="assessments.roles_ensure")
+        # The stored report summaries follow every change of their inputs (services.summaries).
+        from . import models
+        from .services.summaries import on_input_deleted, on_input_saved
+
+        for model in (models.Assignment, models.Scorecard, models.AutomatedScore, models.IntegrityEvent):
+            post_save.connect(on_input_saved, sender=model, dispatch_uid=f"summaries.saved.{model.__name__}")
+            post_delete.connect(on_input_deleted, sender=model, dispatch_uid=f"summaries.deleted.{model.__name__}")

@@ -1,7 +1,7 @@
 """Report pages benchmark. Prints figures; asserts only that the SQL query counts do not grow with the number
 of candidates (exit status 1 if a page's count grows by more than 2 queries from the small size to the full one).
 
-    python bench/report.py [--candidates 500] [--small 50] [--repeats 5] [--seed 1]
+    python bench/report.py [--candidates 500] [--small 50] [--more 5000] [--repeats 5] [--seed 1]
                            [--database-url postgres://postgres@127.0.0.1:5432/interview_track_bench_report]
                            [--keep-db]
 
@@ -16,13 +16,16 @@ of candidates (exit status 1 if a page's count grows by more than 2 queries from
    an assignment of each interviewer to the whole attempt and a submitted scorecard per interviewer with a
    level for every (question with a rubric, dimension). Levels are correlated: the candidate's latent
    ability + the rater's bias + noise, clipped to the rubric's levels (seeded: runs are reproducible).
-3. Measures at --small candidates, then adds the rest and measures again at --candidates: the comparison
+3. Measures at --small candidates, then adds the rest and measures again at --candidates and at each of --more
+   (after each addition the new candidates' stored summaries are computed once, timed): the comparison
    (selectors.reports.comparison, and GET /reports/tracks/<slug>/ through django.test.Client as the manager), one
    report (selectors.reports.attempt_report, and GET /reports/attempts/<id>/: the view also computes the comparison
    for its distribution chart, so its time grows with the candidates, its query count must not) and
    calibration (selectors.reports.calibration, and GET /reports/tracks/<slug>/calibration/). Each is run once to
    warm up, then --repeats times: median and min wall time, SQL queries (CaptureQueriesContext).
-   A page whose count grows has its repeated statements printed (literals replaced by ?).
+   A page whose count grows has its repeated statements printed (literals replaced by ?). Up to --scratch-max
+   candidates it also times the previous path (every candidate's figures and bootstrap computed on each view)
+   and prints the ratio.
 """
 
 from __future__ import annotations
@@ -272,7 +275,7 @@ def timed(fn, repeats: int, prepare=lambda: ()) -> dict:
             "varied": min(counts) != max(counts), "sql": [q["sql"] for q in ctx.captured_queries]}
 
 
-def measure(world: World, repeats: int, attempt_id: int) -> dict[str, dict]:
+def measure(world: World, repeats: int, attempt_id: int, *, scratch: bool = True) -> dict[str, dict]:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -298,7 +301,13 @@ def measure(world: World, repeats: int, attempt_id: int) -> dict[str, dict]:
             assert resp.status_code == 200, (url, resp.status_code)
         return fn
 
-    return {
+    def from_scratch(user):
+        """The previous code path: every attempt's figures and bootstrap computed on each view (n=400 then)."""
+        attempts = report.track_attempts(track_slug=TRACK_SLUG)
+        inputs = report.load_inputs(attempts)
+        return [report.summarise(a, inputs, user=user, bootstrap_n=400) for a in attempts]
+
+    out = {
         "comparison: report.comparison()":
             timed(lambda user: report.comparison(track_slug=TRACK_SLUG, user=user), repeats, fresh_manager),
         f"comparison: GET /reports/tracks/{TRACK_SLUG}/": timed(get(f"/reports/tracks/{TRACK_SLUG}/"), repeats),
@@ -309,6 +318,9 @@ def measure(world: World, repeats: int, attempt_id: int) -> dict[str, dict]:
         f"calibration: GET /reports/tracks/{TRACK_SLUG}/calibration/":
             timed(get(f"/reports/tracks/{TRACK_SLUG}/calibration/"), repeats),
     }
+    if scratch:
+        out["comparison, previous path: every summary from scratch"] = timed(from_scratch, 1, fresh_manager)
+    return out
 
 
 def normalise(sql: str) -> str:
@@ -328,13 +340,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=500)
     parser.add_argument("--small", type=int, default=50, help="the first, smaller size measured")
+    parser.add_argument("--more", type=int, nargs="*", default=[5000],
+                        help="further sizes measured after --candidates (each larger); none: --more")
+    parser.add_argument("--scratch-max", type=int, default=500,
+                        help="measure the previous path (every summary from scratch) up to this size")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default=DEFAULT_DB_URL)
     parser.add_argument("--keep-db", action="store_true", help="leave the database in place at exit (for a look)")
     args = parser.parse_args()
-    if not 1 <= args.small < args.candidates or args.repeats < 1:
-        parser.error("need 1 <= --small < --candidates and --repeats >= 1")
+    if not 1 <= args.small < args.candidates or args.repeats < 1 or sorted(set(args.more)) != args.more or any(
+            m <= args.candidates for m in args.more):
+        parser.error("need 1 <= --small < --candidates < each of --more (increasing) and --repeats >= 1")
     database_check(args.database_url)  # refuse early
 
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
@@ -356,23 +373,38 @@ def main() -> int:
 
 def run(world: World, args) -> int:
     from assessments.models import Attempt
+    from assessments.selectors import reports as report
+    from assessments.services.summaries import summaries_fresh
 
     measured: dict[int, dict[str, dict]] = {}
     done = 0
-    for n in (args.small, args.candidates):
+    sizes = [args.small, args.candidates, *args.more]
+    for n in sizes:
         t0 = time.perf_counter()
         candidates_generate(world, done, n - done, args.seed)
         print(f"== generated {n - done} candidates ({(n - done) * INTERVIEWERS} scorecards,"
               f" {(n - done) * INTERVIEWERS * len(world.scored)} dimension scores) in {time.perf_counter() - t0:.1f} s")
+        # Rows written in bulk have no stored summary yet: the first read computes them, once (what a deploy of this
+        # version does on its first view; afterwards each change recomputes its own attempt, after commit).
+        t0 = time.perf_counter()
+        summaries_fresh(attempts=report.track_attempts(track_slug=TRACK_SLUG))
+        print(f"== stored summaries of {n - done} new candidates computed in {time.perf_counter() - t0:.1f} s"
+              f" ({(time.perf_counter() - t0) * 1e3 / max(1, n - done):.1f} ms each)")
         done = n
         first = Attempt.objects.filter(track=world.track).order_by("pk").values_list("pk", flat=True).first()
-        measured[n] = measure(world, args.repeats, first)
+        measured[n] = measure(world, args.repeats, first, scratch=n <= args.scratch_max)
         print_results(n, measured[n])
+        old = measured[n].get("comparison, previous path: every summary from scratch")
+        if old:
+            new = measured[n]["comparison: report.comparison()"]
+            print(f"  ratio, previous path / stored summaries: {old['median_ms'] / new['median_ms']:.0f}x")
 
-    small, large = measured[args.small], measured[args.candidates]
-    print(f"== query counts, {args.small} vs {args.candidates} candidates (median of {args.repeats} runs above)")
+    small, large = measured[args.small], measured[sizes[-1]]
+    print(f"== query counts, {args.small} vs {sizes[-1]} candidates (median of {args.repeats} runs above)")
     grows = []
     for label in small:
+        if label not in large:
+            continue
         a, b = small[label]["queries"], large[label]["queries"]
         verdict = "constant" if abs(b - a) <= GROWTH_TOLERANCE else "GROWS"
         print(f"  {label}: {a} vs {b} queries: {verdict}")

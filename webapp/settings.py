@@ -409,6 +409,8 @@ CELERY_BEAT_SCHEDULE = {
     "erase-data-past-retention": {"task": "ops.retention_run", "schedule": 24 * 60 * 60},
     "send-due-webhooks": {"task": "api.webhooks_sweep", "schedule": int(os.environ.get("WEBHOOK_SWEEP_S", "30"))},
     "gold-regrade": {"task": "graders.gold_regrade", "schedule": int(os.environ.get("GOLD_REGRADE_S", "3600"))},
+    # Report summaries whose refresh task was lost with the broker (a page view recomputes them too).
+    "refresh-stale-summaries": {"task": "assessments.refresh_summaries", "schedule": 300},
 }
 # Webhook deliveries (api/webhooks.py): exponential backoff from the base, capped, up to the try limit (16 tries
 # with these defaults span about 14 hours, so a receiver that is down for hours loses nothing).

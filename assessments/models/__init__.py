@@ -38,10 +38,11 @@ from .content import (
 from .privacy import RetentionPolicy
 from .scoring import Assignment, DimensionScore, Recommendation, Scorecard, ScorecardStatus, TrackManager
 from .similarity import KnownSolution
+from .summaries import AttemptSummary
 
 __all__ = [
     "INVITATION_SALT", "Accommodation", "AccommodationStatus",
-    "Assignment", "Attempt", "AttemptStatus", "AutomatedScore", "Candidate", "Competency",
+    "Assignment", "Attempt", "AttemptStatus", "AttemptSummary", "AutomatedScore", "Candidate", "Competency",
     "DimensionScore", "ImmutableRecordError", "IntegrityEvent", "IntegrityKind", "Invitation",
     "KnownSolution", "Question",
     "QuestionFiles", "QuestionKind", "Recommendation", "Response", "ResponseSnapshot", "RetentionPolicy", "Rubric",

@@ -14,7 +14,7 @@ from django.db.models import Max, Min
 
 from ..models import QuestionKind, Response, ResponseSnapshot, RubricDimension, SectionQuestion
 from ..reporting import items as maths
-from .reports import load_inputs, track_attempts
+from .reports import cached_for_track, load_inputs, track_attempts
 
 TIME_NOT_RECORDED = "not recorded: only coding answers keep the time of their first save"
 
@@ -86,8 +86,14 @@ def time_spans(*, attempt_ids: list[int]) -> dict[str, list[float]]:
 
 
 def item_analysis_get(*, track_slug: str, min_n: int = maths.MIN_N) -> ItemAnalysis:
-    """The item analysis page of a track: the exercises' table, then one table per rubric-scored question, in the
-    order of the track's current version; items only older versions had (a question since removed) follow."""
+    """The item analysis page of a track, computed once per version of the track's inputs (reports.cached_for_track)."""
+    return cached_for_track(f"items-{min_n}", track_slug=track_slug,
+                            compute=lambda: item_analysis_compute(track_slug=track_slug, min_n=min_n))
+
+
+def item_analysis_compute(*, track_slug: str, min_n: int = maths.MIN_N) -> ItemAnalysis:
+    """The exercises' table, then one table per rubric-scored question, in the order of the track's current version;
+    items only older versions had (a question since removed) follow."""
     attempts = track_attempts(track_slug=track_slug)
     inputs = load_inputs(attempts)
     placements = list(SectionQuestion.objects.filter(section__track__slug=track_slug, section__track__is_current=True)

@@ -7,11 +7,14 @@ queries whatever the number of candidates (bench/report.py counts them), then ap
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.core.cache import cache
+from django.db.models import Count, Prefetch, Sum
 from django.utils import timezone
 
 from .. import access, reporting
@@ -33,6 +36,7 @@ from ..models import (
     Track,
 )
 
+T = TypeVar("T")
 DISAGREEMENT_LEVELS = 2
 CONFLICT_THRESHOLD = 0.35
 
@@ -53,6 +57,10 @@ class Inputs:
     largest_paste: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     coding: dict[int, set[int]] = field(default_factory=lambda: defaultdict(set))  # track id -> auto-graded qids
     bounds: dict[int, tuple[int, int]] = field(default_factory=dict)  # rubric id -> (lowest, highest level)
+    # Per track: question slug -> its competency slugs, and question slug -> its rubric's {level: bar}.
+    tagging: dict[int, dict[str, list[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+    question_bars: dict[int, dict[str, dict[int, str | None]]] = field(default_factory=lambda: defaultdict(dict))
+    competency_names: dict[str, str] = field(default_factory=dict)  # slug -> name, in the content's order
 
 
 def load_inputs(attempts: list[Attempt], *, with_scores: bool = False) -> Inputs:
@@ -60,17 +68,32 @@ def load_inputs(attempts: list[Attempt], *, with_scores: bool = False) -> Inputs
     track_ids = {a.track_id for a in attempts}
     out = Inputs()
     weights = {}
-    for track_id, qid, weight, kind in (SectionQuestion.objects.filter(section__track_id__in=track_ids)
-                                        .values_list("section__track_id", "question_id", "weight", "question__kind")):
+    placed: dict[int, list[tuple[int, str, int | None]]] = defaultdict(list)  # question id -> (track, slug, rubric)
+    for track_id, qid, weight, kind, qslug, rubric_id in (
+            SectionQuestion.objects.filter(section__track_id__in=track_ids).values_list(
+                "section__track_id", "question_id", "weight", "question__kind", "question__slug",
+                "question__rubric_id")):
         weights[(track_id, qid)] = weight
+        placed[qid].append((track_id, qslug, rubric_id))
         if kind == QuestionKind.CODING:
             out.coding[track_id].add(qid)
+    for qid, cslug in Question.competencies.through.objects.filter(question_id__in=placed).values_list(
+            "question_id", "competency__slug"):
+        for track_id, qslug, _ in placed[qid]:
+            out.tagging[track_id][qslug].append(cslug)
+    used = {c for tags in out.tagging.values() for cs in tags.values() for c in cs}
+    out.competency_names = dict(Competency.objects.filter(slug__in=used).order_by("order", "slug")
+                                .values_list("slug", "name"))
     track_of = {a.pk: a.track_id for a in attempts}
     bounds = out.bounds
     for level in RubricLevel.objects.filter(rubric__questions__placements__section__track_id__in=track_ids).distinct():
         out.bars.setdefault(level.rubric_id, {})[level.score] = level.bar or None
         lo, hi = bounds.get(level.rubric_id, (level.score, level.score))
         bounds[level.rubric_id] = (min(lo, level.score), max(hi, level.score))
+    for placements in placed.values():
+        for track_id, qslug, rubric_id in placements:
+            if rubric_id:
+                out.question_bars[track_id][qslug] = out.bars.get(rubric_id, {})
     submitted = Scorecard.objects.filter(attempt_id__in=ids, status=ScorecardStatus.SUBMITTED,
                                          superseded_by__isnull=True)
     cards = submitted.select_related("interviewer")
@@ -128,14 +151,44 @@ class Summary:
     recommendations: list[tuple[str, str]] = field(default_factory=list)
     # Why the evidence is not all in yet (labs still grading, scorecards missing): such an attempt ranks apart.
     incomplete: list[str] = field(default_factory=list)
+    competencies: list[reporting.CompetencyRow] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
         return not self.incomplete
 
 
-def summarise(attempt: Attempt, inputs: Inputs, *, user: User, bootstrap_n: int = 1000,
+# One bootstrap size for every page, so the comparison, the report and the export show the same interval (the
+# seed is the attempt id): computed once per change of the attempt's inputs (services.summaries), never per view.
+SUMMARY_BOOTSTRAP_N = 1000
+
+
+@dataclass
+class Figures:
+    """An attempt's figures that depend only on its inputs (not on the reader or the clock): what AttemptSummary
+    stores. summary_from() adds the reader's label of the candidate and the clock's "overdue"."""
+
+    automated: float | None
+    human: float | None
+    combined: float | None
+    interval: tuple[float, float] | None
+    level: str | None
+    flags: list[str]
+    ungraded: int
+    missing: int
+    raters: int
+    has_ratings: bool
+    recommendations: list[tuple[str, str]]
+    competencies: list[reporting.CompetencyRow]
+
+
+def summarise(attempt: Attempt, inputs: Inputs, *, user: User, bootstrap_n: int = SUMMARY_BOOTSTRAP_N,
               managed: set[str] | None = None) -> Summary:
+    """The attempt's summary computed from scratch (what the stored summaries must equal)."""
+    return summary_from(attempt, figures(attempt, inputs, bootstrap_n=bootstrap_n), user=user, managed=managed)
+
+
+def figures(attempt: Attempt, inputs: Inputs, *, bootstrap_n: int = SUMMARY_BOOTSTRAP_N) -> Figures:
     track = attempt.track
     ratings = inputs.ratings.get(attempt.pk, [])
     autos = inputs.autos.get(attempt.pk, [])
@@ -166,24 +219,39 @@ def summarise(attempt: Attempt, inputs: Inputs, *, user: User, bootstrap_n: int 
             parts.append(f"{signals['paste']} paste(s), largest {inputs.largest_paste.get(attempt.pk, 0)} chars")
         if parts:
             flags.append("Integrity evidence (not a verdict): " + ", ".join(parts))
-    incomplete = []
     ungraded = len(inputs.coding.get(attempt.track_id, set()) - set(inputs.auto_rows.get(attempt.pk, {})))
-    if ungraded:
-        overdue = attempt.submitted_at and timezone.now() - attempt.submitted_at > timedelta(
-            seconds=settings.GRADING_OVERDUE_S)
-        incomplete.append(f"Automated grading {'overdue' if overdue else 'pending'} for {ungraded} lab(s)")
-    if missing:
-        incomplete.append(f"{missing} assigned scorecard(s) missing")
-    if not ratings:
-        incomplete.append("No submitted scorecards yet")
     cards = sorted(inputs.scorecards.get(attempt.pk, []), key=lambda c: (c.submitted_at, c.pk))
     recommendations = [(c.interviewer.get_username(), c.get_recommendation_display() or "no recommendation")
-                       for c in cards] + [("—", "pending")] * missing
+                       for c in cards]
+    competencies = reporting.competency_rows(
+        ratings, autos, tagging=inputs.tagging.get(attempt.track_id, {}), names=inputs.competency_names,
+        bars=inputs.question_bars.get(attempt.track_id, {}), w_auto=track.automated_weight,
+        w_human=track.human_weight)
+    # Only the competencies this track's questions are tagged with.
+    tagged = {c for cs in inputs.tagging.get(attempt.track_id, {}).values() for c in cs}
+    return Figures(automated=auto, human=human, combined=combined, interval=interval, level=level, flags=flags,
+                   ungraded=ungraded, missing=missing, raters=len(submitted_by), has_ratings=bool(ratings),
+                   recommendations=recommendations, competencies=[c for c in competencies if c.slug in tagged])
+
+
+def summary_from(attempt: Attempt, f: Figures, *, user: User, managed: set[str] | None = None,
+                 now: datetime | None = None) -> Summary:
+    """The reader's summary: the stored figures, the candidate as this reader may see them, and whether grading
+    that is still missing is pending or overdue (the clock's part)."""
+    incomplete = []
+    if f.ungraded:
+        overdue = attempt.submitted_at and (now or timezone.now()) - attempt.submitted_at > timedelta(
+            seconds=settings.GRADING_OVERDUE_S)
+        incomplete.append(f"Automated grading {'overdue' if overdue else 'pending'} for {f.ungraded} lab(s)")
+    if f.missing:
+        incomplete.append(f"{f.missing} assigned scorecard(s) missing")
+    if not f.has_ratings:
+        incomplete.append("No submitted scorecards yet")
     return Summary(attempt=attempt, label=access.candidate_label(attempt=attempt, user=user, managed=managed),
-                   automated=auto, human=human,
-                   combined=combined, interval=interval, level=level, flags=flags + incomplete,
-                   raters=len(submitted_by), missing=missing, recommendations=recommendations,
-                   incomplete=incomplete)
+                   automated=f.automated, human=f.human, combined=f.combined, interval=f.interval, level=f.level,
+                   flags=f.flags + incomplete, raters=f.raters, missing=f.missing,
+                   recommendations=list(f.recommendations) + [("—", "pending")] * f.missing,
+                   incomplete=incomplete, competencies=f.competencies)
 
 
 def _qid(inputs: Inputs, rating: reporting.Rating) -> int:
@@ -201,11 +269,16 @@ def track_attempts(*, track_slug: str) -> list[Attempt]:
                 .select_related("track", "invitation__candidate").order_by("submitted_at"))
 
 
-def comparison(*, track_slug: str, user: User, sort: str = "-combined", bootstrap_n: int = 400) -> list[Summary]:
+def comparison(*, track_slug: str, user: User, sort: str = "-combined") -> list[Summary]:
+    """Every submitted attempt of the track, from the stored summaries (services.summaries computes the few that
+    are missing or stale): a constant number of queries, and no bootstrap, however many candidates."""
+    from ..services.summaries import summaries_fresh
+
     attempts = track_attempts(track_slug=track_slug)
-    inputs = load_inputs(attempts)
+    stored = summaries_fresh(attempts=attempts)
     managed = access.managed_track_slugs(user=user)
-    rows = [summarise(a, inputs, user=user, bootstrap_n=bootstrap_n, managed=managed) for a in attempts]
+    now = timezone.now()
+    rows = [summary_from(a, stored[a.pk], user=user, managed=managed, now=now) for a in attempts]
     key, reverse = sort.lstrip("-"), sort.startswith("-")
     getters = {"combined": lambda s: s.combined, "automated": lambda s: s.automated, "human": lambda s: s.human,
                "candidate": lambda s: s.label.lower(), "submitted": lambda s: s.attempt.submitted_at,
@@ -222,9 +295,12 @@ def comparison(*, track_slug: str, user: User, sort: str = "-combined", bootstra
     return ranked([r for r in rows if r.complete]) + ranked([r for r in rows if not r.complete])
 
 
-def track_signal_distribution(*, track_slug: str, user: User) -> list[float]:
+def track_signal_distribution(*, track_slug: str) -> list[float]:
     """The combined signal of every submitted attempt of the track: the report's distribution chart."""
-    return [r.combined for r in comparison(track_slug=track_slug, user=user, bootstrap_n=0) if r.combined is not None]
+    from ..services.summaries import summaries_fresh
+
+    stored = summaries_fresh(attempts=track_attempts(track_slug=track_slug))
+    return [f.combined for f in stored.values() if f.combined is not None]
 
 
 @dataclass
@@ -244,13 +320,13 @@ class AttemptReport:
 def attempt_report_get(*, attempt: Attempt, user: User) -> AttemptReport:
     """The report page: the attempt's signal and its evidence, and where it sits among the track's attempts."""
     data = attempt_report(attempt=attempt, user=user)
-    data.distribution = track_signal_distribution(track_slug=attempt.track.slug, user=user)
+    data.distribution = track_signal_distribution(track_slug=attempt.track.slug)
     return data
 
 
 def attempt_report(*, attempt: Attempt, user: User) -> AttemptReport:
     inputs = load_inputs([attempt], with_scores=True)
-    summary = summarise(attempt, inputs, user=user, bootstrap_n=2000)
+    summary = summarise(attempt, inputs, user=user)
     placements = (SectionQuestion.objects.filter(section__track_id=attempt.track_id)
                   .select_related("section", "question").order_by("section__order", "order"))
     submissions = {s.question_id: s for s in attempt.submissions.all()}
@@ -259,17 +335,6 @@ def attempt_report(*, attempt: Attempt, user: User) -> AttemptReport:
                   "automated": autos.get(p.question_id)} for p in placements]
     ratings = inputs.ratings.get(attempt.pk, [])
     cards = inputs.scorecards.get(attempt.pk, [])
-    tagging: dict[str, list[str]] = defaultdict(list)
-    for qslug, cslug in (Question.competencies.through.objects
-                         .filter(question_id__in=[p.question_id for p in placements])
-                         .values_list("question__slug", "competency__slug")):
-        tagging[qslug].append(cslug)
-    used = {c for cs in tagging.values() for c in cs}
-    names = {c.slug: c.name for c in Competency.objects.filter(slug__in=used).order_by("order", "slug")}
-    bars = {p.question.slug: inputs.bars.get(p.question.rubric_id, {}) for p in placements if p.question.rubric_id}
-    competencies = reporting.competency_rows(ratings, inputs.autos.get(attempt.pk, []), tagging=tagging, names=names,
-                                             bars=bars, w_auto=attempt.track.automated_weight,
-                                             w_human=attempt.track.human_weight)
     titles = {p.question.slug: p.question.title for p in placements}
     evidence = []
     for card in cards:
@@ -281,7 +346,7 @@ def attempt_report(*, attempt: Attempt, user: User) -> AttemptReport:
                                                lo=lo, hi=hi, text=sc.evidence))
     strengths, concerns = reporting.quotes(evidence)
     return AttemptReport(summary=summary, questions=questions, dimensions=reporting.dimension_summary(ratings),
-                         scorecards=cards, track=attempt.track, competencies=competencies,
+                         scorecards=cards, track=attempt.track, competencies=summary.competencies,
                          strengths=strengths, concerns=concerns, titles=titles)
 
 
@@ -291,7 +356,35 @@ class Calibration:
     agreement: list[dict]
 
 
+def track_inputs_version(*, track_slug: str) -> str:
+    """A fingerprint of everything the track's reports read, in three small queries: the current version of the
+    track (its layout), the submitted attempts and the sum of their summaries' versions, which every change of a
+    report input bumps (services.summaries)."""
+    from ..models import AttemptSummary
+
+    attempts = Attempt.objects.filter(track__slug=track_slug, status=AttemptStatus.SUBMITTED).count()
+    agg = AttemptSummary.objects.filter(attempt__track__slug=track_slug).aggregate(n=Count("pk"), v=Sum("version"))
+    current = Track.objects.filter(slug=track_slug, is_current=True).values_list("pk", flat=True).first()
+    return f"{current}-{attempts}-{agg['n']}-{agg['v'] or 0}"
+
+
+def cached_for_track(name: str, *, track_slug: str, compute: Callable[[], T]) -> T:
+    """A track-wide read (calibration, item analysis) computed once per version of the track's inputs: a page view
+    after no change costs the fingerprint's three queries, not a pass over every rating of the track."""
+    key = f"reports:{name}:{track_slug}:{track_inputs_version(track_slug=track_slug)}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=3600)
+    return value
+
+
 def calibration(*, track_slug: str) -> Calibration:
+    return cached_for_track("calibration", track_slug=track_slug,
+                            compute=lambda: calibration_compute(track_slug=track_slug))
+
+
+def calibration_compute(*, track_slug: str) -> Calibration:
     attempts = track_attempts(track_slug=track_slug)
     inputs = load_inputs(attempts)
     pairs = [(str(aid), r) for aid, rs in inputs.ratings.items() for r in rs]
