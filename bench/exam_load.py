@@ -1,8 +1,21 @@
-"""Exam autosave load benchmark. Prints figures; asserts nothing but "no lost saves" (exit status 1 if any).
+"""Exam load benchmark: the opening burst and steady autosaves. Prints figures; asserts nothing but "no lost saves"
+(exit status 1 if any).
 
     python bench/exam_load.py [--candidates 200] [--duration 30] [--interval 3] [--workers 4] [--threads 4]
+                              [--burst N] [--burst-window 10] [--baseline DIR]
                               [--database-url postgres://postgres@127.0.0.1:5432/interview_track_bench]
                               [--keep-db] [--port 0] [--max-requests N]
+
+Modes:
+- default: the --candidates start within the first --interval seconds, then autosave for --duration seconds.
+- --burst N (issue 17: "300 starts within 10 s"): N candidates, each with its own invitation, open their link and
+  start at evenly spread moments of --burst-window seconds (landing, start, then the pages it redirects to), with
+  nothing else running; the opening's page loads are reported (p50/p95/p99/max, errors) and so is each candidate's
+  time from the link to the first question page. Then the first --candidates of them autosave for --duration seconds
+  (0: no steady phase), every one of them already started, so every save counts as steady state.
+- --baseline DIR: the same run first against the code in DIR (the previous commit, from
+  `git worktree add DIR <commit>`), then against this tree, on a fresh database each, and the ratios
+  (this tree / baseline) at the end. The database schema and content come from this tree for both.
 
 1. Setup, in this process: (re)creates the bench database (PostgreSQL on 127.0.0.1:5432, trust auth,
    user postgres; dropped and recreated at each run unless --keep-db, so runs are comparable), runs
@@ -10,7 +23,8 @@
    files go to a temporary INTERVIEW_TRACK_VAR_DIR), then creates N candidates and invitations on the
    current `advanced-ml-speech` track through the services. Attempts are NOT started here.
 2. Serves the app with gunicorn (gthread, --workers x --threads) on 127.0.0.1, DEBUG off, a random
-   DJANGO_SECRET_KEY, and waits for /healthz. The server's log goes to a temporary file; its error
+   DJANGO_SECRET_KEY, waits for /healthz, and warms the workers up: --workers x --threads spare invitations open
+   their exam at once, unmeasured. The server's log goes to a temporary file; its error
    lines are summarised at the end. gunicorn's process group is always killed at exit.
 3. N simulated candidates, one thread and one requests.Session each, only against 127.0.0.1:
    GET /exam/<token>/ (landing, sets csrftoken), POST /exam/<token>/start/ (consent), GET the pages it
@@ -29,6 +43,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import os
 import random
@@ -47,7 +62,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from benchlib import WORDS, database_prepare, django_setup, percentile
+from benchlib import WORDS, database_check, database_prepare, django_setup, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -103,7 +118,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def gunicorn_start(port: int, workers: int, threads: int, env: dict[str, str], log_path: Path) -> subprocess.Popen:
+def gunicorn_start(port: int, workers: int, threads: int, env: dict[str, str], log_path: Path,
+                   cwd: Path = ROOT) -> subprocess.Popen:
     exe = ROOT / ".venv" / "bin" / "gunicorn"
     if not exe.exists():
         exe = Path(sys.executable).with_name("gunicorn")
@@ -113,7 +129,7 @@ def gunicorn_start(port: int, workers: int, threads: int, env: dict[str, str], l
             [str(exe), "webapp.wsgi:application", "--bind", f"{HOST}:{port}", "--workers", str(workers),
              "--threads", str(threads), "--worker-class", "gthread", "--timeout", "60", "--graceful-timeout", "5",
              "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     finally:
         log.close()
@@ -210,8 +226,9 @@ def _json(resp) -> dict:
 
 class Candidate(threading.Thread):
     def __init__(self, index: int, invitation: tuple[int, str], slugs: list[str], base: str, args, stats: Stats,
-                 budget: Budget, start_at: float, stop_at: float):
+                 budget: Budget, start_at: float, stop_at: float, *, session=None, begin: bool = True):
         super().__init__(name=f"candidate-{index}", daemon=True)
+        self.session, self.do_begin, self.opened_ms = session, begin, None
         self.index, self.base, self.args = index, base, args
         self.invitation_id, self.token = invitation
         self.stats, self.budget, self.start_at, self.stop_at = stats, budget, start_at, stop_at
@@ -257,26 +274,36 @@ class Candidate(threading.Thread):
     def run(self) -> None:
         import requests
 
-        with requests.Session() as session:
-            session.trust_env = False
-            session.headers["Referer"] = self.exam_url
-            self.sleep_until(self.start_at + self.rng.uniform(0, min(self.args.interval, self.args.duration / 2)))
+        if self.session is None:  # kept after the run: a later phase goes on with the same cookies
+            self.session = requests.Session()
+            self.session.trust_env = False
+            self.session.headers["Referer"] = self.exam_url
+        session = self.session
+        if self.do_begin:
+            if self.args.burst:  # evenly spread over the window, in a shuffled order
+                self.sleep_until(self.start_at)
+            else:
+                self.sleep_until(self.start_at + self.rng.uniform(0, min(self.args.interval, self.args.duration / 2)))
+            t0 = time.perf_counter()
             if not self.begin(session):
                 return
+            self.opened_ms = (time.perf_counter() - t0) * 1e3
             with self.stats.lock:
                 self.stats.started += 1
                 self.stats.last_start_done = max(self.stats.last_start_done, time.monotonic())
-            turn = 0
-            retry: str | None = None
-            while time.monotonic() < self.stop_at:
-                slug = retry or self.slugs[turn % len(self.slugs)]
-                if retry is None:
-                    turn += 1
-                ok = self.save(session, slug)
-                if ok is None:
-                    return  # request cap reached
-                retry = None if ok else slug
-                self.sleep_until(time.monotonic() + self.args.interval * self.rng.uniform(0.5, 1.5))
+        else:
+            self.sleep_until(self.start_at + self.rng.uniform(0, self.args.interval))
+        turn = 0
+        retry: str | None = None
+        while time.monotonic() < self.stop_at:
+            slug = retry or self.slugs[turn % len(self.slugs)]
+            if retry is None:
+                turn += 1
+            ok = self.save(session, slug)
+            if ok is None:
+                return  # request cap reached
+            retry = None if ok else slug
+            self.sleep_until(time.monotonic() + self.args.interval * self.rng.uniform(0.5, 1.5))
 
     def sleep_until(self, when: float) -> None:
         time.sleep(max(0.0, min(when, self.stop_at) - time.monotonic()))
@@ -367,6 +394,10 @@ def run_load(tokens: list[tuple[int, str]], slugs: list[str], port: int, args) -
     stop_at = start_at + args.duration
     candidates = [Candidate(i, token, slugs, base, args, stats, budget, start_at, stop_at)
                   for i, token in enumerate(tokens)]
+    return stats, candidates, _run(candidates, stats, start_at, stop_at)
+
+
+def _run(candidates: list[Candidate], stats: Stats, start_at: float, stop_at: float) -> float:
     for c in candidates:
         c.start()
     for c in candidates:
@@ -375,7 +406,45 @@ def run_load(tokens: list[tuple[int, str]], slugs: list[str], port: int, args) -
     stuck = sum(c.is_alive() for c in candidates)
     if stuck:
         stats.errors["candidate thread still running at the end"] += stuck
-    return stats, candidates, wall
+    return wall
+
+
+def warm_up(tokens: list[tuple[int, str]], slugs: list[str], args) -> None:
+    """Spare candidates open their exam all at once, unmeasured (see one_run)."""
+    stats, at = Stats(), time.monotonic()
+    warmers = [Candidate(-1 - i, token, slugs, f"http://{HOST}:{args.port}", args, stats, Budget(10), at, at)
+               for i, token in enumerate(tokens)]
+    _run(warmers, stats, at, at)
+    if stats.errors:
+        print(f"  warm-up errors: {dict(stats.errors)}")
+
+
+def run_burst(tokens: list[tuple[int, str]], slugs: list[str], port: int,
+              args) -> tuple[Stats, list[Candidate], float, Stats | None, list[Candidate], float]:
+    """The opening burst (every token opens and starts within --burst-window), then the steady autosaves of the first
+    --candidates, on the sessions the burst left them: (burst stats, burst candidates, wall, steady ...)."""
+    base = f"http://{HOST}:{port}"
+    opening, budget = Stats(), Budget(args.max_requests)
+    t0 = time.monotonic() + 0.5
+    order = list(range(len(tokens)))
+    random.Random(17).shuffle(order)
+    # No saves in this phase (stop_at = the arrival): it measures the opening alone.
+    candidates = []
+    for i, token in enumerate(tokens):
+        arrival = t0 + args.burst_window * order[i] / len(tokens)
+        candidates.append(Candidate(i, token, slugs, base, args, opening, budget, arrival, arrival))
+    burst_wall = _run(candidates, opening, t0, t0 + args.burst_window)
+    if args.duration <= 0:
+        return opening, candidates, burst_wall, None, [], 0.0
+    steady = Stats()
+    start_at = time.monotonic() + 0.5
+    stop_at = start_at + args.duration
+    # The same index draws the same questions; only candidates whose opening worked go on.
+    savers = [Candidate(c.index, (c.invitation_id, c.token), slugs, base, args, steady, budget, start_at, stop_at,
+                        session=c.session, begin=False)
+              for c in candidates[:args.candidates] if c.opened_ms is not None]
+    steady_wall = _run(savers, steady, start_at, stop_at)
+    return opening, candidates, burst_wall, steady, savers, steady_wall
 
 
 # --- checks ----------------------------------------------------------------------------------
@@ -423,66 +492,108 @@ def server_errors(log_path: Path) -> tuple[list[str], list[str]]:
     return errors, first
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--candidates", type=int, default=200)
-    parser.add_argument("--duration", type=float, default=30.0, help="seconds of autosaving")
-    parser.add_argument("--interval", type=float, default=3.0, help="mean seconds between saves (uniform +-50%%)")
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--database-url", default=DEFAULT_DB_URL)
-    parser.add_argument("--keep-db", action="store_true", help="reuse the database instead of recreating it")
-    parser.add_argument("--port", type=int, default=0, help="0: a free port")
-    parser.add_argument("--max-requests", type=int, default=0,
-                        help="hard cap on requests in all (0: 3 per candidate for the start + 3x the expected saves)")
-    args = parser.parse_args()
-    if args.candidates < 1 or args.duration <= 0 or args.interval <= 0:
-        parser.error("--candidates, --duration and --interval must be positive")
-    args.port = args.port or free_port()
-    if not args.max_requests:
-        args.max_requests = args.candidates * (3 + 3 * math.ceil(args.duration / (args.interval * 0.5)))
+def _line(values: list[float]) -> str:
+    return (f"p50 {statistics.median(values):.0f} ms, p95 {percentile(values, 0.95):.0f} ms,"
+            f" p99 {percentile(values, 0.99):.0f} ms, max {max(values):.0f} ms")
 
-    with tempfile.TemporaryDirectory(prefix="bench-exam-") as tmp:
-        var_dir, log_path = Path(tmp) / "var", Path(tmp) / "gunicorn.log"
-        t0 = time.perf_counter()
-        database_prepare(args.database_url, drop=not args.keep_db)
-        env = server_env(args.database_url, var_dir)
-        django_setup(env)
-        tokens, slugs, question_ids = invitations_create(args.candidates)
-        print(f"== setup: {time.perf_counter() - t0:.1f} s; {args.candidates} invitations on {TRACK_SLUG};"
-              f" {len(slugs)} written questions; gunicorn gthread {args.workers}x{args.threads} on {HOST}:{args.port}")
 
-        proc = gunicorn_start(args.port, args.workers, args.threads, env, log_path)
-        try:
-            wait_healthy(f"http://{HOST}:{args.port}", proc, log_path)
-            stats, candidates, wall = run_load(tokens, slugs, args.port, args)
-        finally:
-            gunicorn_stop(proc)
-        check = verify(candidates, question_ids)
-        errors_logged, first_traceback = server_errors(log_path)
-
-    ms = stats.save_ms
-    print(f"== load: {args.candidates} candidates, {args.duration:.0f} s of autosaves every {args.interval:g} s"
-          f" +-50%, {wall:.1f} s wall; {stats.requests} requests (cap {args.max_requests})")
-    print(f"  started exams: {stats.started}/{args.candidates}")
+def report_opening(stats: Stats, candidates: list[Candidate], wall: float, args) -> dict:
+    """Print the burst's figures; return them for the comparison."""
+    loads = [ms for values in stats.page_ms.values() for ms in values]
+    opened = [c.opened_ms for c in candidates if c.opened_ms is not None]
+    n_errors = sum(stats.errors.values())
+    print(f"== burst: {len(candidates)} candidates open their link and start within {args.burst_window:g} s;"
+          f" {wall:.1f} s wall; {stats.requests} requests")
+    print(f"  started exams: {stats.started}/{len(candidates)}")
     for label, values in stats.page_ms.items():
         if values:
-            print(f"  {label}: n={len(values)} p50 {statistics.median(values):.0f} ms,"
-                  f" p95 {percentile(values, 0.95):.0f} ms, max {max(values):.0f} ms")
+            print(f"  {label}: n={len(values)} {_line(values)}")
+    if loads:
+        print(f"  every page load of the opening: n={len(loads)} {_line(loads)}")
+    if opened:
+        print(f"  link to first question page, per candidate: n={len(opened)} {_line(opened)}")
+    print(f"  errors: {n_errors}" + "".join(f"\n    {kind}: {n}" for kind, n in sorted(stats.errors.items())))
+    figures = {"errors": n_errors, "started": stats.started}
+    if loads:
+        figures |= {"page p50": statistics.median(loads), "page p95": percentile(loads, 0.95),
+                    "page p99": percentile(loads, 0.99), "page max": max(loads)}
+    if opened:
+        figures |= {"opening p95": percentile(opened, 0.95)}
+    return figures
+
+
+def report_saves(stats: Stats, wall: float, args, label: str, steady_from: float | None) -> dict:
+    """Print the autosave figures; steady state is every save sent after `steady_from` (None: all of them)."""
+    ms = stats.save_ms
+    print(f"== {label}: {args.duration:.0f} s of autosaves every {args.interval:g} s +-50%, {wall:.1f} s wall;"
+          f" {stats.requests} requests (cap {args.max_requests})")
+    if steady_from is not None:
+        print(f"  started exams: {stats.started}")
+        for page, values in stats.page_ms.items():
+            if values:
+                print(f"  {page}: n={len(values)} p50 {statistics.median(values):.0f} ms,"
+                      f" p95 {percentile(values, 0.95):.0f} ms, max {max(values):.0f} ms")
     print(f"  saves attempted {stats.attempted}, acknowledged {stats.acknowledged};"
           f" throughput {stats.acknowledged / wall:.1f} saves/s")
+    figures = {}
     if ms:
         print(f"  autosave latency: p50 {statistics.median(ms):.1f} ms, p95 {percentile(ms, 0.95):.1f} ms,"
               f" p99 {percentile(ms, 0.99):.1f} ms, max {max(ms):.1f} ms")
-        steady = [m for m, at in zip(ms, stats.save_sent_at, strict=True) if at >= stats.last_start_done]
-        if steady:
+        steady = [m for m, at in zip(ms, stats.save_sent_at, strict=True) if steady_from is None or at >= steady_from]
+        if steady and steady_from is not None:
             print(f"  autosave latency once every candidate had started ({len(steady)} saves):"
                   f" p50 {statistics.median(steady):.1f} ms, p95 {percentile(steady, 0.95):.1f} ms,"
                   f" p99 {percentile(steady, 0.99):.1f} ms, max {max(steady):.1f} ms")
+        if steady:
+            figures = {"save p50": statistics.median(steady), "save p95": percentile(steady, 0.95),
+                       "save p99": percentile(steady, 0.99), "save max": max(steady),
+                       "saves/s": stats.acknowledged / wall}
     print(f"  errors: {sum(stats.errors.values())}"
           + "".join(f"\n    {kind}: {n}" for kind, n in sorted(stats.errors.items())))
     print(f"  conflicts (409 stale_revision): {stats.conflicts}; acknowledged revisions not base+1:"
           f" {stats.odd_revisions}")
+    return figures | {"save errors": sum(stats.errors.values())}
+
+
+def one_run(args, code_root: Path, label: str, env: dict[str, str], log_path: Path) -> tuple[dict, int]:
+    """(Re)create the database, serve `code_root` with gunicorn, run the load, check the rows: (figures, lost)."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    t0 = time.perf_counter()
+    connections.close_all()
+    database_prepare(args.database_url, drop=not args.keep_db)
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("sync_content", verbosity=0, stdout=io.StringIO())
+    tokens, slugs, question_ids = invitations_create(max(args.candidates, args.burst) + args.workers * args.threads)
+    # The last invitations warm the workers up (imports, templates, the content) and are not measured: a server is
+    # up well before a hiring event starts, and a cold worker's first page is not what the figures are about.
+    tokens, warm_tokens = tokens[:-args.workers * args.threads], tokens[-args.workers * args.threads:]
+    print(f"\n######## {label}: server code from {code_root}")
+    print(f"== setup: {time.perf_counter() - t0:.1f} s; {len(tokens)} invitations on {TRACK_SLUG};"
+          f" {len(slugs)} written questions; gunicorn gthread {args.workers}x{args.threads} on {HOST}:{args.port}")
+    server_env_ = {**env, "PYTHONPATH": str(code_root)}  # the server imports its code from code_root only
+    proc = gunicorn_start(args.port, args.workers, args.threads, server_env_, log_path, cwd=code_root)
+    try:
+        wait_healthy(f"http://{HOST}:{args.port}", proc, log_path)
+        warm_up(warm_tokens, slugs, args)
+        if args.burst:
+            opening, openers, burst_wall, steady, savers, steady_wall = run_burst(tokens, slugs, args.port, args)
+        else:
+            stats, savers, wall = run_load(tokens, slugs, args.port, args)
+    finally:
+        gunicorn_stop(proc)
+    figures: dict = {}
+    if args.burst:
+        figures |= report_opening(opening, openers, burst_wall, args)
+        if steady is not None:
+            figures |= report_saves(steady, steady_wall, args, f"steady autosaves of {len(savers)} started candidates",
+                                    None)
+    else:
+        figures |= report_saves(stats, wall, args, f"load: {args.candidates} candidates", stats.last_start_done)
+    check = verify(savers, question_ids)
+    connections.close_all()
+    errors_logged, first_traceback = server_errors(log_path)
     print(f"  server log error lines: {len(errors_logged)}"
           + "".join(f"\n    {line[:200]}" for line in errors_logged[:3]))
     if first_traceback:
@@ -492,7 +603,65 @@ def main() -> int:
     for index, slug, acked, in_db in check["lost"][:10]:
         print(f"  lost: candidate {index} {slug}: acknowledged r{acked}, database r{in_db}")
     print(f"lost saves: {len(check['lost'])}")
-    return 1 if check["lost"] else 0
+    return figures | {"lost saves": len(check["lost"])}, len(check["lost"])
+
+
+def print_comparison(before: dict, after: dict) -> None:
+    print("\n######## this tree against the baseline (ratio = this tree / baseline; below 1 is faster)")
+    for key in [k for k in before if k in after]:
+        b, a = before[key], after[key]
+        ratio = f"{a / b:.2f}" if isinstance(b, float) and b else "-"
+        fmt = (lambda v: f"{v:.1f}") if isinstance(b, float) else str
+        print(f"  {key:>14}: baseline {fmt(b):>8}   this tree {fmt(a):>8}   ratio {ratio}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", type=int, default=200)
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of autosaving")
+    parser.add_argument("--interval", type=float, default=3.0, help="mean seconds between saves (uniform +-50%%)")
+    parser.add_argument("--burst", type=int, default=0, help="candidates who open and start within --burst-window")
+    parser.add_argument("--burst-window", type=float, default=10.0)
+    parser.add_argument("--baseline", type=Path, help="a checkout of the previous code to measure first")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--database-url", default=DEFAULT_DB_URL)
+    parser.add_argument("--keep-db", action="store_true", help="reuse the database instead of recreating it")
+    parser.add_argument("--port", type=int, default=0, help="0: a free port")
+    parser.add_argument("--max-requests", type=int, default=0,
+                        help="hard cap on requests in all (0: 3 per candidate for the start + 3x the expected saves)")
+    args = parser.parse_args()
+    if args.candidates < 1 or args.duration < 0 or args.interval <= 0 or args.burst < 0 or args.burst_window <= 0:
+        parser.error("--candidates, --interval and --burst-window must be positive; --duration, --burst not negative")
+    if not args.burst and not args.duration:
+        parser.error("--duration must be positive without --burst")
+    if args.baseline is not None:
+        args.baseline = args.baseline.resolve()
+        if not (args.baseline / "webapp" / "wsgi.py").exists():
+            parser.error(f"--baseline {args.baseline} holds no checkout of this project (no webapp/wsgi.py)")
+        if args.keep_db:
+            parser.error("--baseline runs on a fresh database each time: leave out --keep-db")
+    args.port = args.port or free_port()
+    if not args.max_requests:
+        saves = 3 * math.ceil(args.duration / (args.interval * 0.5))
+        args.max_requests = 4 * args.burst + args.candidates * (3 + saves)
+    database_check(args.database_url, dropping=not args.keep_db)
+
+    with tempfile.TemporaryDirectory(prefix="bench-exam-") as tmp:
+        var_dir = Path(tmp) / "var"
+        env = server_env(args.database_url, var_dir)
+        database_prepare(args.database_url, drop=not args.keep_db)
+        django_setup(env)  # once per process; each run below recreates the database
+        figures, lost = {}, 0
+        if args.baseline is not None:
+            figures["baseline"], lost_before = one_run(args, args.baseline, "baseline", env,
+                                                       Path(tmp) / "gunicorn-baseline.log")
+            lost += lost_before
+        figures["this tree"], lost_now = one_run(args, ROOT, "this tree", env, Path(tmp) / "gunicorn.log")
+        lost += lost_now
+    if args.baseline is not None:
+        print_comparison(figures["baseline"], figures["this tree"])
+    return 1 if lost else 0
 
 
 if __name__ == "__main__":

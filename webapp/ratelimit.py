@@ -29,15 +29,22 @@ def is_limited(bucket: str, ident: str, *, limit: int, window_s: int) -> bool:
 
 
 def hit(bucket: str, ident: str, *, window_s: int) -> int:
+    """Count one request in the current window and return the count so far.
+
+    The counter is incremented first: it exists for every request of a window but the first, so the usual case
+    costs the store one increment instead of a failed add and then the increment (autosaves count here).
+    """
     key = _key(bucket, ident, window_s)
     try:
-        if cache.add(key, 1, timeout=window_s + 5):
-            return 1
         try:
             return cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=window_s + 5)
-            return 1
+        except ValueError:  # the window's first request (or its counter just expired)
+            if cache.add(key, 1, timeout=window_s + 5):
+                return 1
+            try:
+                return cache.incr(key)  # another request created it in between
+            except ValueError:
+                return 1
     except Exception as exc:  # noqa: BLE001 - see is_limited
         log.warning("rate limiter store unreachable, not counting %s/%s: %s", bucket, ident, exc)
         return 0

@@ -428,6 +428,11 @@ if os.environ.get("CACHE_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                          "LOCATION": os.environ["CACHE_URL"],
                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
+# Sessions (staff sign-ins; candidates have none) are read through the cache when it is shared by every web process
+# (Redis), and still written to the database, so a cache flush or restart signs nobody out. With the per-process
+# default cache they stay in the database alone: a process-local copy would outlive a sign-out made in another one.
+SESSION_ENGINE = ("django.contrib.sessions.backends.cached_db" if os.environ.get("CACHE_URL")
+                  else "django.contrib.sessions.backends.db")
 
 # Content-Security-Policy: no inline script or style anywhere; htmx, CodeMirror and our own
 # code are files under /static/.

@@ -4,12 +4,14 @@ and every read here is scoped to that invitation's attempt."""
 from __future__ import annotations
 
 import base64
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core import signing
-from django.db.models import Prefetch
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
 from django.db.models.fields.json import KT
+from django.db.models.signals import post_delete, post_save
 
 from .. import access
 from ..errors import InvalidInvitationToken, NotFound
@@ -27,14 +29,14 @@ from ..models import (
     legacy_token_hash,
     token_hash,
 )
-from .content import track_get
 
 
 def invitation_from_token(*, token: str) -> Invitation:
     """The invitation a token names (by its hash). Tampered, truncated or replaced tokens are all refused alike."""
     if not token or len(token) > 512:
         raise InvalidInvitationToken("This invitation link is not valid.")
-    found = Invitation.objects.select_related("candidate", "track")
+    # The attempt comes in the same query (a LEFT JOIN): every exam request needs it next (attempt_for_invitation).
+    found = Invitation.objects.select_related("candidate", "track", "attempt", "attempt__track")
     if ":" in token:  # a link issued before tokens were random (migration 0006): signed {"i": id, "n": nonce}
         try:
             payload = signing.loads(token, salt=INVITATION_SALT)
@@ -50,12 +52,87 @@ def invitation_from_token(*, token: str) -> Invitation:
 
 
 def attempt_for_invitation(*, invitation: Invitation) -> Attempt | None:
+    if Invitation.attempt.is_cached(invitation):  # loaded with the invitation (invitation_from_token)
+        try:
+            return invitation.attempt
+        except Attempt.DoesNotExist:
+            return None
     return Attempt.objects.filter(invitation=invitation).select_related("track").first()
 
 
-def attempt_question_ids(*, attempt: Attempt) -> set[int]:
+# --- the exam's layout, per track version, in process memory -------------------------------------------------
+#
+# A track version's sections and questions never change once loaded: the admin shows content read-only and
+# content_sync makes a new version instead. So every exam request of that version can share one copy of them
+# instead of reading them from the database each time (issue 17: the hot paths re-read the same content on every
+# autosave and page). The key carries the track's content hash and creation time as well as its id, so a version
+# deleted and re-created with the same id (tests roll back) is never mistaken for the old one; any content write in
+# this process empties the cache too. Objects in it are shared between threads: read them, never change them.
+
+@dataclass(frozen=True)
+class ExamLayout:
+    sections: list[Section]          # every section in order, its items prefetched in order (live rounds included)
+    placements: list[tuple[Section, list[SectionQuestion]]]   # on the candidate's clock: sections without live rounds
+    by_slug: dict[str, Question]     # questions on the candidate's clock
+    question_ids: frozenset[int]     # every question of the version, live rounds included
+    timed_minutes: int               # minutes on the candidate's clock
+
+
+_layouts: dict[tuple, ExamLayout] = {}
+_layouts_lock = threading.Lock()
+_LAYOUTS_MAX = 64  # track versions in use at once; past it the cache starts over (a rare re-read, never a wrong one)
+
+
+def _layout_key(track: Track) -> tuple:
+    return (track.pk, track.content_hash, track.created_at)
+
+
+def exam_layout(*, track: Track) -> ExamLayout:
+    """The sections and questions of one track version, read once per process (see above)."""
+    key = _layout_key(track)
+    layout = _layouts.get(key)
+    if layout is not None:
+        return layout
+    sections = list(Section.objects.filter(track_id=track.pk).order_by("order").prefetch_related(
+        Prefetch("items", queryset=SectionQuestion.objects.order_by("order").select_related("question"))))
+    placements = []
+    for section in sections:
+        items = [i for i in section.items.all() if i.question.kind != QuestionKind.LIVE]
+        if items:
+            placements.append((section, items))
+    layout = ExamLayout(
+        sections=sections, placements=placements,
+        by_slug={i.question.slug: i.question for _, items in placements for i in items},
+        question_ids=frozenset(i.question_id for s in sections for i in s.items.all()),
+        timed_minutes=sum(s.time_limit_minutes for s, _ in placements),
+    )
+    with _layouts_lock:
+        if len(_layouts) >= _LAYOUTS_MAX:
+            _layouts.clear()
+        _layouts[key] = layout
+    return layout
+
+
+def exam_layouts_clear(**kwargs) -> None:
+    """Forget every cached layout (a content row was written or deleted in this process)."""
+    with _layouts_lock:
+        _layouts.clear()
+
+
+for _model in (Track, Section, SectionQuestion, Question):
+    post_save.connect(exam_layouts_clear, sender=_model, weak=False,
+                      dispatch_uid=f"exam_layout.saved.{_model.__name__}")
+    post_delete.connect(exam_layouts_clear, sender=_model, weak=False,
+                        dispatch_uid=f"exam_layout.deleted.{_model.__name__}")
+
+
+def _attempt_track(attempt: Attempt) -> Track:
+    return attempt.track  # loaded with the attempt on the exam's paths; one query otherwise
+
+
+def attempt_question_ids(*, attempt: Attempt) -> frozenset[int]:
     """Every question of the attempt's track version, live rounds included."""
-    return set(SectionQuestion.objects.filter(section__track_id=attempt.track_id).values_list("question_id", flat=True))
+    return exam_layout(track=_attempt_track(attempt)).question_ids
 
 
 @dataclass(frozen=True)
@@ -70,45 +147,36 @@ class ExamItem:
 def exam_outline(*, attempt: Attempt) -> list[tuple[Section, list[ExamItem]]]:
     """The attempt's sections in order with their questions and whether each has a saved answer.
 
-    Live rounds are left out: they happen with an interviewer, not on the candidate's clock.
+    Live rounds are left out: they happen with an interviewer, not on the candidate's clock. One query: the answers'
+    revisions and whether each holds more than blanks, decided in the database (a page never needs every body).
     """
-    responses = {r.question_id: r for r in Response.objects.filter(attempt=attempt).only(
-        "question_id", "revision", "body")}
-    sections = (Section.objects.filter(track_id=attempt.track_id).order_by("order")
-                .prefetch_related(Prefetch("items", queryset=SectionQuestion.objects.order_by("order")
-                                           .select_related("question").exclude(question__kind=QuestionKind.LIVE))))
+    answered = ExpressionWrapper(Q(body__regex=r"\S"), output_field=BooleanField())
+    responses = {qid: (revision, bool(has_text)) for qid, revision, has_text in Response.objects.filter(
+        attempt=attempt).annotate(has_text=answered).values_list("question_id", "revision", "has_text")}
     outline, position = [], 0
-    for section in sections:
+    for section, placements in exam_layout(track=_attempt_track(attempt)).placements:
         items = []
-        for item in section.items.all():
+        for item in placements:
             position += 1
-            response = responses.get(item.question_id)
+            revision, has_text = responses.get(item.question_id, (0, False))
             items.append(ExamItem(section=section, question=item.question, position=position,
-                                  revision=response.revision if response else 0,
-                                  answered=bool(response and response.body.strip())))
-        if items:
-            outline.append((section, items))
+                                  revision=revision, answered=has_text))
+        outline.append((section, items))
     return outline
-
-
-def _exam_placements(attempt: Attempt):
-    return (SectionQuestion.objects.select_related("question").exclude(question__kind=QuestionKind.LIVE)
-            .filter(section__track_id=attempt.track_id))
 
 
 def exam_question(*, attempt: Attempt, slug: str) -> Question:
     """A question of this attempt's track by slug (live rounds excluded); NotFound otherwise."""
-    item = _exam_placements(attempt).filter(question__slug=slug).first()
-    if item is None:
+    question = exam_layout(track=_attempt_track(attempt)).by_slug.get(slug)
+    if question is None:
         raise NotFound("No such question in this exam")
-    return item.question
+    return question
 
 
 def exam_questions_by_slug(*, attempt: Attempt, slugs: set[str]) -> dict[str, Question]:
     """The questions of this exam among `slugs`, by slug (others are left out)."""
-    if not slugs:
-        return {}
-    return {p.question.slug: p.question for p in _exam_placements(attempt).filter(question__slug__in=slugs)}
+    by_slug = exam_layout(track=_attempt_track(attempt)).by_slug if slugs else {}
+    return {slug: by_slug[slug] for slug in slugs if slug in by_slug}
 
 
 def exam_response(*, attempt: Attempt, question: Question) -> Response | None:
@@ -131,10 +199,9 @@ class ExamLanding:
 def exam_landing_get(*, invitation: Invitation) -> ExamLanding:
     """The landing page of a link not started yet: what the exam involves, and whether it can start now."""
     refusal = access.invitation_refusal(invitation=invitation)
-    track = track_get(slug=invitation.track.slug, version=invitation.track.version)
-    sections = [s for s in track.sections.all() if any(i.question.kind != QuestionKind.LIVE for i in s.items.all())]
-    return ExamLanding(invitation=invitation, track=track, sections=sections, refusal=refusal,
-                       minutes=track.timed_minutes() + invitation.extra_time_minutes,
+    layout = exam_layout(track=invitation.track)
+    return ExamLanding(invitation=invitation, track=invitation.track, sections=[s for s, _ in layout.placements],
+                       refusal=refusal, minutes=layout.timed_minutes + invitation.extra_time_minutes,
                        accommodations=list(invitation.accommodations.order_by("-created_at")))
 
 

@@ -25,7 +25,7 @@ from ..models import (
     Submission,
     SubmitReason,
 )
-from ..selectors.exam import attempt_question_ids
+from ..selectors.exam import attempt_question_ids, exam_layout
 from ..signals import attempt_submitted
 from .events import attempt_event, report_ready_check
 
@@ -39,7 +39,9 @@ def attempt_start(*, invitation: Invitation, consent: bool = True, consent_versi
     page showed, and an agreement to a notice that has changed since is refused (the page then shows the new one).
     """
     now = now or timezone.now()
-    invitation = Invitation.objects.select_for_update().select_related("track").get(pk=invitation.pk)
+    # The candidate comes along for the audit entry's label (Attempt.__str__); only the invitation row is locked.
+    invitation = (Invitation.objects.select_for_update(of=("self",)).select_related("track", "candidate")
+                  .get(pk=invitation.pk))
     existing = Attempt.objects.filter(invitation=invitation).first()
     if existing:
         return existing
@@ -50,7 +52,7 @@ def attempt_start(*, invitation: Invitation, consent: bool = True, consent_versi
     refusal = invitation_refusal(invitation=invitation, now=now)
     if refusal:
         raise InvitationUnusable(refusal)
-    minutes = invitation.track.timed_minutes() + invitation.extra_time_minutes
+    minutes = exam_layout(track=invitation.track).timed_minutes + invitation.extra_time_minutes
     attempt = Attempt.objects.create(invitation=invitation, track=invitation.track, started_at=now,
                                      deadline_at=now + timedelta(minutes=minutes), consented_at=now,
                                      consent_version=CONSENT_VERSION)
@@ -109,23 +111,34 @@ def attempts_close_due(*, now: datetime | None = None) -> int:
 @transaction.atomic
 def response_save(*, attempt: Attempt, question: Question, body: str, base_revision: int,
                   now: datetime | None = None) -> Response:
-    """Save an answer if it is based on the latest revision; refuse late or stale writes with a reason."""
+    """Save an answer if it is based on the latest revision; refuse late or stale writes with a reason.
+
+    The attempt's row lock orders every save against the submit (which freezes answers under the same lock), so a
+    save either lands before the freeze or is refused after it: never acknowledged and then left out.
+    """
     now = now or timezone.now()
-    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
-    attempt_open_check(attempt=attempt, now=now)
-    if question.pk not in attempt_question_ids(attempt=attempt):
+    locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    attempt_open_check(attempt=locked, now=now)
+    if question.pk not in attempt_question_ids(attempt=attempt):  # the caller's attempt: its track is loaded
         raise AssessmentError("This question is not part of this exam.")
-    response, _ = Response.objects.select_for_update().get_or_create(attempt=attempt, question=question)
-    if base_revision != response.revision:
+    # The body is not read back: only the revision decides, and a 409 reads the current text then.
+    response = (Response.objects.select_for_update().filter(attempt=locked, question=question)
+                .only("pk", "revision").first())
+    current_revision = response.revision if response else 0
+    if base_revision != current_revision:
+        current_body = Response.objects.filter(pk=response.pk).values_list("body", flat=True).get() if response else ""
         raise StaleRevision(
-            f"This answer was changed elsewhere (revision {response.revision}, yours was based on {base_revision}).",
-            current_revision=response.revision, current_body=response.body,
+            f"This answer was changed elsewhere (revision {current_revision}, yours was based on {base_revision}).",
+            current_revision=current_revision, current_body=current_body,
         )
-    response.body = body
-    response.revision += 1
-    response.save(update_fields=["body", "revision", "updated_at"])
+    if response is None:  # the first save of this answer; the attempt's lock keeps a second one from racing it
+        response = Response.objects.create(attempt=locked, question=question, body=body, revision=1)
+    else:
+        response.body, response.revision, response.updated_at = body, base_revision + 1, timezone.now()
+        Response.objects.filter(pk=response.pk).update(body=body, revision=response.revision,
+                                                       updated_at=response.updated_at)
     if question.kind == QuestionKind.CODING:
-        _snapshot_record(attempt=attempt, question=question, revision=response.revision, body=body, now=now)
+        _snapshot_record(attempt=locked, question=question, revision=response.revision, body=body, now=now)
     return response
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.safestring import SafeString
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,6 +30,7 @@ from graders import selectors as run_selectors
 from graders import services as run_services
 
 from .. import ratelimit
+from ..markdown import render_markdown
 
 if TYPE_CHECKING:
     from assessments.models import Attempt, Invitation
@@ -169,6 +171,13 @@ def resume(request: HttpRequest, invitation: Invitation, token: str, attempt: At
 # --- the exam page -----------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=512)
+def _prompt_html(prompt_md: str) -> SafeString:
+    """A question's prompt as HTML. Rendered once per process and text (a prompt is fixed per question version),
+    not on every page view: Markdown and the sanitiser were a good part of the page's time (issue 17)."""
+    return render_markdown(prompt_md, shift_headings=1)
+
+
 @never_cache
 @require_GET
 @with_attempt
@@ -182,7 +191,8 @@ def question(request: HttpRequest, invitation: Invitation, token: str, attempt: 
                                                          run_id=request.GET.get("run"))
     context = {
         "token": token, "attempt": attempt, "track": attempt.track, "outline": page.progress.outline,
-        "item": page.item, "question": page.question, "body": page.body, "revision": page.revision,
+        "item": page.item, "question": page.question, "prompt_html": _prompt_html(page.question.prompt_md),
+        "body": page.body, "revision": page.revision,
         "saved_at": page.saved_at, "previous": page.previous, "next": page.next, "count": page.progress.count,
         "answered": page.progress.answered, "clock": _clock(attempt), "visible_tests": page.visible_tests,
         "run": run, "max_chars": settings.EXAM_MAX_ANSWER_CHARS,
