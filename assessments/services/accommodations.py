@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from ..errors import AssessmentError
 from ..models import Accommodation, AccommodationStatus, Attempt, AttemptStatus, Invitation
+from ..selectors.exam import exam_layout
 from .attempts import attempt_extend
 
 MAX_DETAILS = 2000
@@ -47,7 +48,7 @@ def accommodation_request(*, invitation: Invitation, extra_percent: int | None, 
 
 def accommodation_minutes(*, invitation: Invitation, percent: int) -> int:
     """Minutes that `percent` of the exam's timed minutes make, rounded up to whole minutes."""
-    timed = invitation.track.timed_minutes()
+    timed = exam_layout(track=invitation.track).timed_minutes  # cached per track version: the landing page asks 3x
     return -(-timed * percent // 100)
 
 
