@@ -2,6 +2,7 @@
 
     python bench/grading.py [--overhead-n 21] [--burst 50] [--parallel 2] [--exercise softmax-cross-entropy-bug]
     python bench/grading.py --faults-only [--fault-n 6]
+    python bench/grading.py --speed-only [--wer-n 3] [--visible-n 7]    (issue 17: the two figures below)
 
 1. Sandbox overhead per job: the same harness job run through the Docker backend and directly on
    the host (local backend), alternating, in this process. Median and p95 of the difference and of
@@ -14,6 +15,15 @@
    runs are committed, a whole worker killed mid-job, the database refusing connections for 30 s (PostgreSQL
    only: a TCP proxy cuts it), and the queue wait of a hidden run behind slow visible runs (fairness).
    Each fault owns what it breaks: its own Redis on a spare port (tests/faults.py).
+
+4. WER lab (asr-domain-terms) hidden grading of the reference solution, per backend (local with the sandbox's
+   Python when ./dev sandbox-env built one, Docker when an engine answers): the reference's cache off (the
+   reference decoded in every grading, the previous path), cold (reference-only job, then the grading) and warm,
+   in this process. Medians and ratios. Target: warm median <= 15 s.
+5. Visible run on a torch lab: click ("run visible tests": the service the view calls) to the result on the
+   candidate's page, through Celery (Redis, a real worker, the sandbox pool on Docker). The run's end is watched in
+   the database; when the page shows it follows from exam.js's poll schedule, old (every 1 s) and new (quick polls
+   first), plus the status request's own time, measured. Target: median <= 3 s.
 
 Needs Redis (CELERY_BROKER_URL or redis://127.0.0.1:6379/14), a Docker engine and the sandbox image;
 uses DATABASE_URL when set (PostgreSQL recommended), else a throwaway SQLite file.
@@ -270,6 +280,175 @@ def faults(exercise: str, n: int) -> list[tuple[str, str]]:
     return out
 
 
+SANDBOX_ENV = Path(os.environ.get("INTERVIEW_TRACK_CACHE") or Path.home() / ".cache" / "interview-track")
+
+
+def _speed_backends(pool_size: int = 0) -> list[tuple[str, object]]:
+    """(name, backend): local on the sandbox's Python when built, Docker when an engine answers with the image."""
+    from graders.backends import default_image_tag
+    from sandboxes import docker_engine_available
+    from sandboxes.local_backend import LocalBackend
+
+    out: list[tuple[str, object]] = []
+    python = os.environ.get("SANDBOX_LOCAL_PYTHON") or next(
+        (str(p) for p in sorted(SANDBOX_ENV.glob("sandbox-env-*/bin/python"))), "")
+    if python:
+        out.append(("local", LocalBackend(isolate_network=False, python=python)))
+    ok, _ = docker_engine_available(timeout=5)
+    if ok:
+        from sandboxes.docker_backend import DockerBackend
+
+        docker = DockerBackend(image=os.environ.get("SANDBOX_IMAGE") or default_image_tag(), pool_size=pool_size)
+        try:
+            docker.sandbox_identity()
+            out.append(("docker", docker))
+        except Exception as exc:  # noqa: BLE001 - no image: say so and go on with the local backend
+            print(f"  (docker skipped: {exc})")
+    return out
+
+
+def wer_lab(n: int, exercise: str = "asr-domain-terms") -> list[dict]:
+    """Hidden gradings of the WER lab's reference solution: cache off (previous path), cold, warm (n each)."""
+    import yaml
+
+    from assessments.content import CodingConfig
+    from graders.grading import ReferenceCache, grade
+    from graders.jobs import read_exercise_dir
+
+    folder = ROOT / "exercises" / exercise
+    coding = CodingConfig.from_json(yaml.safe_load((folder / "question.yaml").read_text())["coding"])
+    files = read_exercise_dir(folder)
+    candidate = {coding.entrypoint: (folder / "reference" / coding.entrypoint).read_bytes()}
+    rows = []
+    for name, backend in _speed_backends():
+        def timed(cache, backend=backend) -> tuple[float, object]:
+            t0 = time.perf_counter()
+            result = grade(backend=backend, exercise_files=files, coding=coding, candidate_files=candidate,
+                           suite="hidden", reference_cache=cache)
+            return time.perf_counter() - t0, result
+
+        with tempfile.TemporaryDirectory(prefix="bench-refcache-") as tmp:
+            off, cold, warm, same = [], [], [], True
+            for i in range(n):
+                s_off, r_off = timed(None)
+                cache_dir = Path(tmp) / f"round{i}"
+                s_cold, r_cold = timed(ReferenceCache(cache_dir))
+                s_warm, r_warm = timed(ReferenceCache(cache_dir))
+                off.append(s_off)
+                cold.append(s_cold)
+                warm.append(s_warm)
+                figures = [{k: v for k, v in r.benchmarks["wer"].to_json().items() if k != "seconds"}
+                           for r in (r_off, r_cold, r_warm)]
+                same &= (figures[0] == figures[1] == figures[2]
+                         and len({(str(r.verdict), r.score) for r in (r_off, r_cold, r_warm)}) == 1)
+                assert r_warm.sandbox["reference_figures"]["cache"] == "hit", r_warm.sandbox
+        rows.append({"backend": name, "n": n, "off": statistics.median(off), "cold": statistics.median(cold),
+                     "warm": statistics.median(warm), "same": same, "verdict": str(r_warm.verdict),
+                     "warm_timings": dict(r_warm.timings)})
+        if hasattr(backend, "close"):
+            backend.close()
+    return rows
+
+
+# exam.js's poll schedules: the delay before the next status request, by the time since the run was first shown.
+def _old_schedule(_: float) -> float:
+    return 1.0
+
+
+def _new_schedule(waited: float) -> float:
+    return 0.25 if waited < 3.0 else 0.5 if waited < 10.0 else 1.0
+
+
+def _seen_at(done_s: float, schedule, request_s: float) -> float:
+    """When a page polling on `schedule` (from t=0, the click's answer) shows a result that exists from done_s."""
+    t = 0.0
+    while True:
+        t += schedule(t)
+        if t + request_s / 2 >= done_s:  # the request reads the database about half-way through
+            return t + request_s
+
+
+def visible_runs(exercise: str, n: int, broker: str) -> list[dict]:
+    """Click to result on the page, per backend, through Celery and a real worker process."""
+    import signal
+
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from assessments.models import Question, Track
+    from assessments.services import attempt_start, candidate_create, invitation_create
+    from graders.models import GradingRun
+    from graders.services import visible_run_request
+    from webapp.celery import app
+
+    question = Question.objects.get(slug=exercise, is_current=True)
+    track = Track.objects.filter(is_current=True, sections__items__question=question).first()
+    source = (ROOT / "exercises" / exercise / "reference" / question.coding_config.entrypoint).read_text()
+    s = connection.settings_dict
+    db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{s['NAME']}"
+    app.conf.broker_url = broker
+    app._pool = None
+    rows = []
+    for name, _ in _speed_backends():
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}, "CELERY_BROKER_URL": broker,
+               "DATABASE_URL": db_url, "SANDBOX_BACKEND": name, "SANDBOX_POOL_SIZE": "2" if name == "docker" else "0",
+               "SANDBOX_ASYNC_REMOVE": "true"}
+        if name == "local":
+            env["SANDBOX_LOCAL_PYTHON"] = os.environ.get("SANDBOX_LOCAL_PYTHON") or next(
+                str(p) for p in sorted(SANDBOX_ENV.glob("sandbox-env-*/bin/python")))
+        worker = subprocess.Popen([sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", "grading-visible",
+                                   "--pool", "solo", "--without-gossip", "--without-mingle", "-l", "WARNING"],
+                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True)
+        try:
+            invitation = invitation_create(candidate=candidate_create(full_name=f"Bench {name}",
+                                                                      email=f"bench-{name}@example.com"), track=track)
+            attempt = attempt_start(invitation=invitation)
+            client = Client(SERVER_NAME="localhost")
+            done, request_s = [], []
+            for i in range(n + 1):  # the first warms the worker (imports, the pool filling): not counted
+                time.sleep(2.0 if name == "docker" else 0.5)  # the pool refills between clicks, as between people
+                t0 = time.perf_counter()
+                run = visible_run_request(attempt=attempt, question=question, body=source)
+                while GradingRun.objects.filter(pk=run.pk, status__in=["queued", "running"]).exists():
+                    time.sleep(0.02)
+                elapsed = time.perf_counter() - t0
+                url = reverse("exam-run-status", kwargs={"token": invitation.token, "run_id": run.pk})
+                r0 = time.perf_counter()
+                response = client.get(url, HTTP_HX_REQUEST="true")
+                req = time.perf_counter() - r0
+                assert response.status_code == 286, response.status_code
+                if i:
+                    done.append(elapsed)
+                    request_s.append(req)
+            req = statistics.median(request_s)
+            old = [_seen_at(d, _old_schedule, req) for d in done]
+            new = [_seen_at(d, _new_schedule, req) for d in done]
+            rows.append({"backend": name, "n": n, "done": statistics.median(done), "old": statistics.median(old),
+                         "new": statistics.median(new), "request_ms": req * 1e3,
+                         "verdict": str(GradingRun.objects.get(pk=run.pk).verdict)})
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=60)
+    return rows
+
+
+def speed(args) -> None:
+    print(f"== WER lab hidden grading (asr-domain-terms, reference solution, n={args.wer_n} per mode; "
+          "target: warm median <= 15 s)")
+    for r in wer_lab(args.wer_n) if args.wer_n else []:
+        print(f"  {r['backend']}: cache off (previous path) {r['off']:.1f} s, cold {r['cold']:.1f} s, "
+              f"warm {r['warm']:.1f} s; off/warm {r['off'] / r['warm']:.2f}x, cold/warm {r['cold'] / r['warm']:.2f}x;"
+              f" same verdict and figures: {r['same']}; {r['verdict']}; warm harness timings {r['warm_timings']}")
+    print(f"== visible run, click to result on the page ({args.visible_exercise}, n={args.visible_n}; "
+          "target: median <= 3 s)")
+    for r in visible_runs(args.visible_exercise, args.visible_n, args.broker) if args.visible_n else []:
+        print(f"  {r['backend']}: result stored {r['done']:.2f} s after the click; on the page: old polling "
+              f"(every 1 s) {r['old']:.2f} s, new polling {r['new']:.2f} s (ratio {r['old'] / r['new']:.2f}x); "
+              f"status request {r['request_ms']:.0f} ms; {r['verdict']}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--exercise", default="softmax-cross-entropy-bug")
@@ -284,9 +463,18 @@ def main() -> int:
     parser.add_argument("--faults-only", action="store_true")
     parser.add_argument("--fault-exercise", default="wer-by-slice")
     parser.add_argument("--fault-n", type=int, default=6)
+    parser.add_argument("--speed", action="store_true", help="also the WER-lab and visible-run figures")
+    parser.add_argument("--speed-only", action="store_true")
+    parser.add_argument("--wer-n", type=int, default=3, help="0 leaves the WER-lab figure out")
+    parser.add_argument("--visible-n", type=int, default=7, help="0 leaves the visible-run figure out")
+    parser.add_argument("--visible-exercise", default="softmax-cross-entropy-bug", help="a torch lab")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         setup_django(Path(tmp))
+        if args.speed or args.speed_only:
+            speed(args)
+            if args.speed_only:
+                return 0
         if args.faults or args.faults_only:
             print(f"== faults ({args.fault_n} x {args.fault_exercise}, hidden; recovery = end of fault to all stored)")
             for name, figure in faults(args.fault_exercise, args.fault_n):

@@ -7,6 +7,10 @@ Layout, relative to the job root:
   private/reference/    the reference solution (hidden runs with benchmarks only)
   private/bench/        benchmark data (hidden runs only)
   private/candidate/    the submitted files
+  private/reference_figures.json  the reference's cached benchmark figures (hidden runs, when the host has them)
+
+A job in mode "reference-figures" has no candidate and no tests: the reference alone computes what the host
+caches (graders.grading.ReferenceCache).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from assessments.content.coding import CodingConfig
 from .result import Suite
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
+REFERENCE_FIGURES = "reference_figures.json"
+MODES = ("grade", "reference-figures")
 _SKIPPED = {"__pycache__", ".pytest_cache"}
 
 
@@ -46,9 +52,15 @@ def read_exercise_dir(folder: Path) -> dict[str, bytes]:
 
 def build_job(*, exercise_files: Mapping[str, bytes], coding: CodingConfig, candidate_files: Mapping[str, bytes],
               suite: str, drop_privileges: bool, output_cap: int = 1024 * 1024,
-              harness_dir: Path = HARNESS_DIR) -> dict[str, bytes]:
+              harness_dir: Path = HARNESS_DIR, mode: str = "grade",
+              reference_figures: Mapping | None = None) -> dict[str, bytes]:
     if suite not in Suite.__members__.values():
         raise ValueError(f"suite must be one of {', '.join(Suite)}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}")
+    reference_only = mode == "reference-figures"
+    if reference_only and (suite != Suite.HIDDEN or candidate_files):
+        raise ValueError("a reference-figures job is a hidden-suite job with no candidate files")
     res = coding.resources
     benchmarks = {k: dict(v) for k, v in coding.benchmarks.items()}
     job = {
@@ -56,13 +68,18 @@ def build_job(*, exercise_files: Mapping[str, bytes], coding: CodingConfig, cand
         "memory_mb": res.memory_mb, "cpus": res.cpus, "gpu": res.gpu,
         "benchmarks": benchmarks if suite == Suite.HIDDEN else {}, "scoring": dict(coding.scoring),
         "core": coding.core.to_json(), "gates": dict(coding.gates),
-        "drop_privileges": drop_privileges, "output_cap": output_cap,
+        "drop_privileges": drop_privileges, "output_cap": output_cap, "mode": mode,
     }
+    hidden = suite == Suite.HIDDEN
+    if hidden and reference_figures and not reference_only:
+        job["reference_figures"] = REFERENCE_FIGURES
     files = harness_files(harness_dir)
     files["private/job.json"] = json.dumps(job, indent=1).encode()
-    hidden = suite == Suite.HIDDEN
+    if "reference_figures" in job:
+        files[f"private/{REFERENCE_FIGURES}"] = json.dumps(dict(reference_figures), allow_nan=False).encode()
     for rel, data in exercise_files.items():
-        needed = (rel.startswith(f"tests/{suite}/") or rel == "tests/driver.py"
+        tests = rel.startswith(f"tests/{suite}/") or rel == "tests/driver.py"
+        needed = ((tests and not reference_only)
                   or (hidden and rel.startswith("bench/"))
                   or (hidden and bool(benchmarks) and rel.startswith("reference/")))
         if needed:

@@ -67,6 +67,10 @@ class Backend(Protocol):
 
     def run(self, job: Job) -> Result: ...
 
+    # Optional: what jobs run on (image id, Python and packages), for caches keyed by it
+    # (graders.grading.ReferenceCache). A backend without it gets no cache.
+    # def sandbox_identity(self, *, gpu: bool = False) -> str: ...
+
 
 def tar_files(files: Mapping[str, bytes], *, mode_for=lambda path: 0o644) -> bytes:
     buf = io.BytesIO()

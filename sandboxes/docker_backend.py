@@ -126,6 +126,18 @@ class DockerBackend:
             "host_config": host,
         }
 
+    def sandbox_identity(self, *, gpu: bool = False) -> str:
+        """The image jobs run on, by id (a rebuild under the same tag is another image), for caches of what it
+        computes. GPU labs the engine cannot give a GPU run on the CPU image: that one's id then."""
+        image = self.gpu_image if gpu and self.gpu_unavailable is None else self.image
+        try:
+            image_id = self.client.images.get(image).id
+        except self._docker.errors.ImageNotFound as exc:
+            raise SandboxUnavailable(f"sandbox image missing: {exc}") from exc
+        except (self._docker.errors.APIError, self._docker.errors.DockerException, OSError) as exc:
+            raise SandboxUnavailable(f"docker engine did not answer: {exc}") from exc
+        return f"docker:{image_id}:{self.runtime or ''}"
+
     # -- container lifecycle ----------------------------------------------------------------
     def _create_started(self, job: Job):
         """Create, attach stdin and start one container for jobs shaped like `job`."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import json
 import os
 import resource
 import shutil
@@ -36,6 +38,26 @@ def _netns_prefix() -> tuple[str, ...]:
     return ()
 
 
+# What the local backend's Python is: its version, prefix, site-packages folders and installed distributions.
+_PYTHON_ENV = ("import sys, json, site, importlib.metadata as m; print(json.dumps({'version': sys.version, "
+               "'prefix': sys.prefix, 'site': site.getsitepackages(), 'dists': sorted(f\"{d.metadata['Name']}=="
+               "{d.version}\" for d in m.distributions())}))")
+
+
+@functools.lru_cache(maxsize=8)
+def _python_identity(python: str, stamp: tuple) -> tuple[str, tuple[str, ...]]:
+    out = subprocess.run([python, "-I", "-c", _PYTHON_ENV], capture_output=True, timeout=120, check=True).stdout
+    return hashlib.sha256(out).hexdigest(), tuple(json.loads(out)["site"])
+
+
+def _mtimes(paths: tuple[str, ...]) -> tuple:
+    out = []
+    for path in paths:
+        with contextlib.suppress(OSError):
+            out.append(os.stat(path).st_mtime_ns)
+    return tuple(out)
+
+
 class LocalBackend:
     name = "local"
     is_isolated = False
@@ -45,6 +67,14 @@ class LocalBackend:
         # The interpreter for "python3" jobs: an environment with the labs' packages (./dev sandbox-env), else
         # the worker's own (what PATH calls python3 is another Python whenever the venv is not activated).
         self.python = python or sys.executable
+
+    def sandbox_identity(self, *, gpu: bool = False) -> str:
+        """The Python jobs run on, for caches of what it computes: a hash of its version and installed packages.
+        Asked again (one subprocess) only when it or its site-packages folders change, as an install does."""
+        python = os.path.abspath(self.python)  # not realpath: a venv's python is a link to the base one
+        _, site = _python_identity(python, ())
+        digest, _ = _python_identity(python, (os.stat(python).st_mtime_ns, _mtimes(site)))
+        return f"local:{python}:{digest}"
 
     def run(self, job: Job) -> Result:
         root = Path(tempfile.mkdtemp(prefix="sandbox-"))

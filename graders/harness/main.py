@@ -56,17 +56,43 @@ def _read_files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.is_symlink()}
 
 
-def _env(cpus: float, home: Path) -> dict[str, str]:
-    threads = str(max(1, int(cpus)))
+THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+def cpu_allowance(cpus: float) -> int:
+    """How many CPUs this sandbox may really use: the lab's `cpus`, capped by the cgroup's quota and the CPUs this
+    process may run on. Docker's --cpus is a CFS quota, not a cpuset: os.cpu_count() in the container still counts
+    every core of the host, so torch and BLAS would start one thread per host core and be throttled."""
+    allowance = max(1, int(cpus))
+    cgroup = Path("/sys/fs/cgroup")
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        if (cgroup / "cpu.max").exists():  # cgroup v2: "QUOTA PERIOD" or "max PERIOD"
+            quota, period = (cgroup / "cpu.max").read_text().split()[:2]
+        else:  # cgroup v1: -1 when unlimited
+            quota = (cgroup / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (cgroup / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        if quota not in ("max", "-1"):
+            allowance = min(allowance, max(1, int(int(quota) / int(period))))
+    with contextlib.suppress(AttributeError, OSError):
+        allowance = min(allowance, max(1, len(os.sched_getaffinity(0))))
+    return allowance
+
+
+def _env(threads: int, home: Path) -> dict[str, str]:
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": threads,
-            "MKL_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads}
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", **dict.fromkeys(THREAD_VARS, str(threads))}
 
 
 def run(root: Path) -> dict:
     started = time.monotonic()
     private = root / "private"
     job = json.loads((private / "job.json").read_text())
+    threads = cpu_allowance(job["cpus"])
+    # The harness's own torch/numpy (tests compute expected values here) get the same allowance; set before any
+    # of them is imported, as they read these once.
+    os.environ.update(dict.fromkeys(THREAD_VARS, str(threads)))
+    if job.get("mode") == "reference-figures":
+        return reference_figures(root, job, threads=threads, started=started)
     suite = job["suite"]
     entry_module = job["entrypoint"].removesuffix(".py")
     drop = bool(job.get("drop_privileges")) and os.getuid() == 0
@@ -95,10 +121,29 @@ def run(root: Path) -> dict:
     per_call = max(5.0, float(job["wall_seconds"]) * 0.5)
     candidate = CandidateProcess(
         label="candidate", harness_dir=HERE, workdir=work, libdir=lib, files=_read_files(private / "candidate"),
-        modules=modules, uid=CANDIDATE_UID if drop else None, limits=limits, env=_env(job["cpus"], work),
+        modules=modules, uid=CANDIDATE_UID if drop else None, limits=limits, env=_env(threads, work),
         events=events, deadline=deadline,
     )
     processes = [candidate]
+    benches = (job.get("benchmarks") or {}) if suite == "hidden" else {}
+    cached = _cached_reference(private, job)
+    own: dict[str, CandidateProcess] = {}
+    early = None
+    if benches.get("wer"):
+        # The WER set is decoded in a fresh process of the candidate's own (same uid, limits and events), as the
+        # reference's is: its figures do not depend on what the hidden tests left behind, nor on the cache.
+        own["wer"] = CandidateProcess(
+            label="candidate", harness_dir=HERE, workdir=work, libdir=lib, files=_read_files(private / "candidate"),
+            modules=modules, uid=CANDIDATE_UID if drop else None, limits=limits, env=_env(threads, work),
+            events=events, deadline=deadline,
+        )
+        processes.append(own["wer"])
+        if "wer" in cached and threads >= 2:
+            import benchmarks
+
+            # The reference's transcripts are cached, so the sandbox's second CPU is free while the tests run.
+            early = benchmarks.start_early({"wer": benches["wer"]}, candidates=own, module=entry_module,
+                                           private=private, cached=cached)
     for module in modules:
         harness_api.install_proxy(candidate, module, timeout=per_call)
 
@@ -119,24 +164,32 @@ def run(root: Path) -> dict:
         timings["tests_s"] = round(time.monotonic() - t0, 3)
         result["tests"] = list(collector.tests.values())
 
-        benches = job.get("benchmarks") or {}
-        if benches and suite == "hidden":
+        if benches:
             import benchmarks
 
+            # Started lazily: a run whose every benchmark has the reference's figures cached never starts it.
             reference = CandidateProcess(
                 label="reference", harness_dir=HERE, workdir=refwork, libdir=lib,
                 files=_read_files(private / "reference"), modules=modules,
-                uid=REFERENCE_UID if drop else None, limits=limits, env=_env(job["cpus"], refwork),
+                uid=REFERENCE_UID if drop else None, limits=limits, env=_env(threads, refwork),
                 events=Events(), deadline=deadline,
             )
             processes.append(reference)
             t0 = time.monotonic()
+            done = early.results() if early is not None else {}
             result["benchmarks"] = benchmarks.run_all(benches, candidate=candidate, reference=reference,
-                                                      module=entry_module, private=private)
+                                                      module=entry_module, private=private, cached=cached, done=done,
+                                                      candidates=own)
             timings["benchmarks_s"] = round(time.monotonic() - t0, 3)
+            if early is not None:
+                timings["benchmarks_overlapped_s"] = early.seconds
+        if cached:
+            timings["reference_cached"] = 1.0
     except Exception:  # the harness itself broke: never a pass
         result["harness_error"] = traceback.format_exc()[-4000:]
     finally:
+        if early is not None:
+            early.join()  # never leave its thread calling into a process being closed
         for proc in processes:
             proc.close()
 
@@ -154,6 +207,56 @@ def run(root: Path) -> dict:
     result["verdict"], result["score"] = verdict_and_score(result, job.get("scoring") or {c.HIDDEN_TESTS: 1.0},
                                                            core=job.get("core"), gates=job.get("gates"))
     return result
+
+
+def _cached_reference(private: Path, job: dict) -> dict:
+    """The reference's figures the host passed in (private/, root-only): computed by the host in a sandbox with no
+    candidate code in it, so nothing in this run can have shaped them (docs/grading.md, "The reference's cache")."""
+    name = job.get("reference_figures")
+    if not name:
+        return {}
+    try:
+        data = json.loads((private / name).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def reference_figures(root: Path, job: dict, *, threads: int, started: float) -> dict:
+    """Mode "reference-figures": no candidate, no tests. The reference alone computes what every benchmark kind can
+    cache of it (benchmarks/<kind>.py's reference_figures), in one process, exactly as a grading's reference side
+    does; the host stores the result in its cache."""
+    import benchmarks
+
+    private = root / "private"
+    entry_module = job["entrypoint"].removesuffix(".py")
+    drop = bool(job.get("drop_privileges")) and os.getuid() == 0
+    deadline = started + float(job["wall_seconds"]) * 0.92
+    limits = ProcessLimits(memory_bytes=None if job.get("gpu") else int(job["memory_mb"]) * 1024 * 1024,
+                           output_cap=int(job.get("output_cap", 1024 * 1024)))
+    lib, refwork = root / "lib", root / "refwork"
+    for folder, mode in ((lib, 0o755), (refwork, 0o1733)):
+        folder.mkdir(exist_ok=True)
+        os.chmod(folder, mode)
+    os.chmod(private, 0o700)
+    events = Events()
+    reference = CandidateProcess(
+        label="reference", harness_dir=HERE, workdir=refwork, libdir=lib, files=_read_files(private / "reference"),
+        modules=[entry_module], uid=REFERENCE_UID if drop else None, limits=limits, env=_env(threads, refwork),
+        events=events, deadline=deadline,
+    )
+    out: dict = {"schema": c.SCHEMA, "mode": "reference-figures", "figures": {}}
+    try:
+        out["figures"] = benchmarks.reference_figures_all(job.get("benchmarks") or {}, reference=reference,
+                                                          module=entry_module, private=private)
+    except Exception:
+        out["harness_error"] = traceback.format_exc()[-4000:]
+    finally:
+        reference.close()
+    out["events"] = {"timeouts": events.timeouts, "memory": events.memory, "crashes": events.crashes,
+                     "output_limit": events.output_limit, "spawn_errors": events.spawn_errors}
+    out["timings"] = {"total_s": round(time.monotonic() - started, 3)}
+    return out
 
 
 def _environment(gpu: bool) -> dict:

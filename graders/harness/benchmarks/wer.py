@@ -93,9 +93,10 @@ def _read_wav(path: Path):
     return samples, rate
 
 
-def _transcribe_all(proc: CandidateProcess, side: str, manifest: list[dict], audio: list, module: str, func: str,
-                    normalize, errors: list[str]) -> list[dict]:
-    rows = []
+def _hypotheses(proc: CandidateProcess, side: str, manifest: list[dict], audio: list, module: str, func: str,
+                errors: list[str]) -> list[str]:
+    """One transcript per utterance, in manifest order ("" for a call that raised or returned a non-str)."""
+    out = []
     for item, (samples, rate) in zip(manifest, audio, strict=True):
         try:
             hyp = proc.call(module, func, (samples, rate), {})
@@ -103,13 +104,52 @@ def _transcribe_all(proc: CandidateProcess, side: str, manifest: list[dict], aud
             if side == "candidate" and proc.dead_reason:
                 raise
             hyp = ""
-            if side == "candidate":
-                errors.append(f"{item['id']}: {exc}"[:300])
-        if not isinstance(hyp, str):
-            hyp = ""
-        rows.append({"id": item["id"], "slice": item["slice"], "reference": normalize(item["text"]),
-                     "hypothesis": normalize(hyp)})
+            errors.append(f"{item['id']}: {exc}"[:300])
+        out.append(hyp if isinstance(hyp, str) else "")
+    return out
+
+
+def _rows(manifest: list[dict], hypotheses: list[str], normalize) -> list[dict]:
+    return [{"id": item["id"], "slice": item["slice"], "reference": normalize(item["text"]),
+             "hypothesis": normalize(hyp)} for item, hyp in zip(manifest, hypotheses, strict=True)]
+
+
+def _transcribe_all(proc: CandidateProcess, side: str, manifest: list[dict], audio: list, module: str, func: str,
+                    normalize, errors: list[str]) -> list[dict]:
+    own: list[str] = []
+    rows = _rows(manifest, _hypotheses(proc, side, manifest, audio, module, func, own), normalize)
+    if side == "candidate":
+        errors.extend(own)
     return rows
+
+
+def _load(cfg: dict, private: Path) -> tuple[list[dict], list]:
+    manifest = json.loads((private / cfg["manifest"]).read_text())
+    return manifest, [_read_wav(private / item["audio"]) for item in manifest]
+
+
+def reference_figures(cfg: dict, *, reference: CandidateProcess, module: str, private: Path) -> dict:
+    """The reference's raw transcripts, for the host's cache (a reference-only job: no candidate in the sandbox).
+
+    Decoded exactly as a grading's reference side decodes them (one fresh process, manifest order); `errors` lists
+    calls that raised, and the host caches nothing when there are any.
+    """
+    manifest, audio = _load(cfg, private)
+    errors: list[str] = []
+    t0 = time.perf_counter()
+    hyps = _hypotheses(reference, "reference", manifest, audio, module, cfg["callable"], errors)
+    return {"hypotheses": {item["id"]: hyp for item, hyp in zip(manifest, hyps, strict=True)},
+            "errors": errors[:10], "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def _cached_rows(cached: dict | None, manifest: list[dict], normalize) -> list[dict] | None:
+    """The reference's rows from the cache, or None when it does not cover this manifest (then decode as before)."""
+    hyps = (cached or {}).get("hypotheses")
+    if not isinstance(hyps, dict) or (cached or {}).get("errors"):
+        return None
+    if not all(isinstance(hyps.get(item["id"]), str) for item in manifest):
+        return None
+    return _rows(manifest, [hyps[item["id"]] for item in manifest], normalize)
 
 
 def wer_verdict(cand: dict, ref: dict, thresholds: dict, general: str = "general") -> dict:
@@ -136,20 +176,28 @@ def wer_verdict(cand: dict, ref: dict, thresholds: dict, general: str = "general
     return {"passed": all(checks.values()), "score": round(credit * (1.0 if guards_ok else 0.5), 4), "checks": checks}
 
 
-def run(cfg: dict, *, candidate: CandidateProcess, reference: CandidateProcess, module: str, private: Path) -> dict:
+def run(cfg: dict, *, candidate: CandidateProcess, reference: CandidateProcess | None, module: str, private: Path,
+        cached: dict | None = None) -> dict:
     func = cfg["callable"]
     normalize = NORMALIZERS[cfg.get("normalizer", "basic")]
-    manifest = json.loads((private / cfg["manifest"]).read_text())
+    manifest, audio = _load(cfg, private)
     terms = [normalize(t) for t in (private / cfg["domain_terms"]).read_text().splitlines() if t.strip()]
-    audio = [_read_wav(private / item["audio"]) for item in manifest]
     errors: list[str] = []
     t0 = time.perf_counter()
-    # Candidate and reference are separate processes: decode the set in both at once, so a
-    # sandbox with two CPUs finishes in half the time (the figures do not depend on timing).
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {side: pool.submit(_transcribe_all, proc, side, manifest, audio, module, func, normalize, errors)
-                   for side, proc in (("candidate", candidate), ("reference", reference))}
-        rows = {side: f.result() for side, f in futures.items()}
+    ref_rows = _cached_rows(cached, manifest, normalize)
+    if ref_rows is not None:
+        rows = {"candidate": _transcribe_all(candidate, "candidate", manifest, audio, module, func, normalize, errors),
+                "reference": ref_rows}
+    elif reference is None:
+        raise RuntimeError("the WER benchmark has neither the reference's cached transcripts nor its process")
+    else:
+        # Candidate and reference are separate processes: decode the set in both at once, so a
+        # sandbox with two CPUs finishes in half the time (the figures do not depend on timing).
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {side: pool.submit(_transcribe_all, proc, side, manifest, audio, module, func, normalize,
+                                         errors)
+                       for side, proc in (("candidate", candidate), ("reference", reference))}
+            rows = {side: f.result() for side, f in futures.items()}
     cand, ref = wer_figures(rows["candidate"], terms), wer_figures(rows["reference"], terms)
     th = cfg.get("thresholds", {})
     general = cfg.get("general_slice", "general")

@@ -375,6 +375,28 @@
     window.addEventListener("focus", back);
   }
 
+  // --- the visible run's result: polled promptly ------------------------------------------------
+  // The fragment polls "every 1s" (the template's, and the fallback). A run is usually done within a few seconds,
+  // so a whole second between looks is most of what the candidate waits after the result exists: for the run's
+  // first seconds each fragment also asks once, shortly after it arrives (a chain of quick polls, each answer
+  // replacing the fragment), then less often. A failed poll swaps nothing, which ends the chain: "every 1s" then
+  // carries on, as before. The fragment shows the queue position and the seconds so far at every answer.
+  var POLL_FAST_MS = 250, POLL_FAST_FOR_MS = 3000, POLL_MID_MS = 500, POLL_MID_FOR_MS = 10000;
+  var pollStarted = {};
+  function pollDelay(url) {
+    if (!(url in pollStarted)) pollStarted[url] = Date.now();
+    var waited = Date.now() - pollStarted[url];
+    return waited < POLL_FAST_FOR_MS ? POLL_FAST_MS : waited < POLL_MID_FOR_MS ? POLL_MID_MS : 0;
+  }
+  document.addEventListener("htmx:beforeProcessNode", function (e) {
+    var elt = e.target;
+    if (!elt || elt.id !== "run-result") return;
+    var url = elt.getAttribute("hx-get"), trigger = elt.getAttribute("hx-trigger") || "";
+    if (!url || !/^every /.test(trigger)) return;
+    var delay = pollDelay(url);
+    if (delay) elt.setAttribute("hx-trigger", "load delay:" + delay + "ms, " + trigger);
+  });
+
   // --- code editor and the visible-tests form --------------------------------------------------
   function setUpEditors() {
     if (!window.InterviewTrackEditor) return;
