@@ -318,9 +318,36 @@ def measure(world: World, repeats: int, attempt_id: int, *, scratch: bool = True
         f"calibration: GET /reports/tracks/{TRACK_SLUG}/calibration/":
             timed(get(f"/reports/tracks/{TRACK_SLUG}/calibration/"), repeats),
     }
+    out["calibration, computed (the first view after a change)"] = timed(
+        lambda: report.calibration_compute(track_slug=TRACK_SLUG), 1)
+    out["one report PDF: GET /reports/attempts/<id>.pdf"] = timed(get(f"/reports/attempts/{attempt_id}.pdf"),
+                                                                 min(repeats, 3))
     if scratch:
         out["comparison, previous path: every summary from scratch"] = timed(from_scratch, 1, fresh_manager)
     return out
+
+
+def pdf_burst(world: World, attempt_id: int, n: int = 12) -> None:
+    """n PDF exports at once (one thread and client each, this process): each one's time. The stylesheets are read
+    from disk by WeasyPrint's URL fetcher (webapp/pdf.py), so no request goes back to the app while rendering."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+    from django.test import Client
+
+    def one(_):
+        client = Client()
+        client.force_login(world.manager)
+        t0 = time.perf_counter()
+        resp = client.get(f"/reports/attempts/{attempt_id}.pdf")
+        assert resp.status_code == 200 and resp.content[:5] == b"%PDF-"
+        connections.close_all()
+        return (time.perf_counter() - t0) * 1e3
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        times = sorted(pool.map(one, range(n)))
+    print(f"  {n} PDF exports at once (threads of one process, {os.cpu_count()} CPUs): median"
+          f" {statistics.median(times):.0f} ms, max {times[-1]:.0f} ms")
 
 
 def normalise(sql: str) -> str:
@@ -394,6 +421,8 @@ def run(world: World, args) -> int:
         first = Attempt.objects.filter(track=world.track).order_by("pk").values_list("pk", flat=True).first()
         measured[n] = measure(world, args.repeats, first, scratch=n <= args.scratch_max)
         print_results(n, measured[n])
+        if n == args.candidates:
+            pdf_burst(world, first)
         old = measured[n].get("comparison, previous path: every summary from scratch")
         if old:
             new = measured[n]["comparison: report.comparison()"]
@@ -403,7 +432,7 @@ def run(world: World, args) -> int:
     print(f"== query counts, {args.small} vs {sizes[-1]} candidates (median of {args.repeats} runs above)")
     grows = []
     for label in small:
-        if label not in large:
+        if label not in large or "computed" in label or "PDF" in label:
             continue
         a, b = small[label]["queries"], large[label]["queries"]
         verdict = "constant" if abs(b - a) <= GROWTH_TOLERANCE else "GROWS"

@@ -275,7 +275,7 @@ def comparison(*, track_slug: str, user: User, sort: str = "-combined") -> list[
     from ..services.summaries import summaries_fresh
 
     attempts = track_attempts(track_slug=track_slug)
-    stored = summaries_fresh(attempts=attempts)
+    stored = summaries_fresh(attempts=attempts, competencies=False)
     managed = access.managed_track_slugs(user=user)
     now = timezone.now()
     rows = [summary_from(a, stored[a.pk], user=user, managed=managed, now=now) for a in attempts]
@@ -297,10 +297,9 @@ def comparison(*, track_slug: str, user: User, sort: str = "-combined") -> list[
 
 def track_signal_distribution(*, track_slug: str) -> list[float]:
     """The combined signal of every submitted attempt of the track: the report's distribution chart."""
-    from ..services.summaries import summaries_fresh
+    from ..services.summaries import summaries_combined
 
-    stored = summaries_fresh(attempts=track_attempts(track_slug=track_slug))
-    return [f.combined for f in stored.values() if f.combined is not None]
+    return summaries_combined(track_slug=track_slug)
 
 
 @dataclass

@@ -72,10 +72,14 @@ def summaries_refresh(*, attempts: list[Attempt]) -> dict[int, Figures]:
     return out
 
 
-def summaries_fresh(*, attempts: list[Attempt]) -> dict[int, Figures]:
-    """The figures of these attempts: the stored ones where current, the rest computed (and stored) now."""
-    stored = {s.attempt_id: s for s in AttemptSummary.objects.filter(attempt_id__in=[a.pk for a in attempts])}
-    out = {pk: _figures(s) for pk, s in stored.items() if s.fresh}
+def summaries_fresh(*, attempts: list[Attempt], competencies: bool = True) -> dict[int, Figures]:
+    """The figures of these attempts: the stored ones where current, the rest computed (and stored) now.
+    competencies=False leaves the per-competency rows out of what is read (the comparison shows none)."""
+    rows = AttemptSummary.objects.filter(attempt_id__in=[a.pk for a in attempts])
+    if not competencies:
+        rows = rows.defer("competencies")
+    stored = {s.attempt_id: s for s in rows}
+    out = {pk: _figures(s, competencies=competencies) for pk, s in stored.items() if s.fresh}
     stale = [a for a in attempts if a.pk not in out]
     if stale:
         out.update(summaries_refresh(attempts=stale))
@@ -102,13 +106,29 @@ def _columns(f: Figures) -> dict:
             "competencies": [asdict(c) for c in f.competencies]}
 
 
-def _figures(s: AttemptSummary) -> Figures:
+def summaries_combined(*, track_slug: str) -> list[float]:
+    """Every submitted attempt's combined signal (the distribution chart): one narrow query, plus computing the
+    few summaries that are missing or stale."""
+    from ..models import AttemptStatus
+
+    rows = list(Attempt.objects.filter(track__slug=track_slug, status=AttemptStatus.SUBMITTED).values_list(
+        "pk", "summary__combined", "summary__version", "summary__computed_version"))
+    stale = [pk for pk, _, version, computed in rows if version is None or computed != version]
+    values = [combined for pk, combined, version, computed in rows
+              if version is not None and computed == version and combined is not None]
+    if stale:
+        attempts = list(Attempt.objects.filter(pk__in=stale).select_related("track"))
+        values += [f.combined for f in summaries_refresh(attempts=attempts).values() if f.combined is not None]
+    return values
+
+
+def _figures(s: AttemptSummary, *, competencies: bool = True) -> Figures:
     interval = (s.interval_low, s.interval_high) if s.interval_low is not None else None
     return Figures(automated=s.automated, human=s.human, combined=s.combined, interval=interval,
                    level=s.level or None, flags=list(s.flags), ungraded=s.ungraded, missing=s.missing,
                    raters=s.raters, has_ratings=s.has_ratings,
                    recommendations=[tuple(r) for r in s.recommendations],
-                   competencies=[reporting.CompetencyRow(**c) for c in s.competencies])
+                   competencies=[reporting.CompetencyRow(**c) for c in s.competencies] if competencies else [])
 
 
 # --- what invalidates a summary (connected in AssessmentsConfig.ready) ------------------------------------------

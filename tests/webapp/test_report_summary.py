@@ -178,3 +178,17 @@ def test_quotes_cover_different_answers_before_a_second_from_the_same():
     ev.append(Evidence("Q2", "A", "bob", 4, 1, 5, "Q2 was good."))
     strengths, _ = reporting.quotes(ev, n=2)
     assert [e.question for e in strengths] == ["Q1", "Q2"]
+
+
+def test_the_comparison_is_ranked_over_everyone_and_shown_a_page_at_a_time(client, cohort, monkeypatch):
+    from webapp.views import reports as report_views
+
+    monkeypatch.setattr(report_views, "COMPARISON_PAGE_SIZE", 2)
+    client.force_login(cohort["manager"])
+    url = reverse("report-track", args=["advanced-ml-speech"])
+    first = client.get(url).content.decode()
+    assert "Ada Strong" in first and "Wes Weak" in first and "Pat Pending" not in first
+    assert "1–2 of 3" in first and "page=2" in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert "Pat Pending" in second and "Ada Strong" not in second and 'data-testid="incomplete-group"' in second
+    assert client.get(url, {"page": "x"}).status_code == 200  # a bad page number shows the first

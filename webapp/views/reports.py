@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -105,6 +106,7 @@ def attempt_report_pdf(request: HttpRequest, attempt_id: int) -> HttpResponse:
 
 
 SORTS = {"combined", "automated", "human", "candidate", "submitted", "flags"}
+COMPARISON_PAGE_SIZE = 100
 
 
 @login_required
@@ -115,10 +117,13 @@ def track_compare(request: HttpRequest, slug: str) -> HttpResponse:
         sort = "-combined"
     rows = selectors.comparison(track_slug=slug, user=request.user, sort=sort)
     values = [r.combined for r in rows if r.combined is not None]
-    for r in rows:
+    # Ranked over every candidate, shown a page at a time: a hiring event's thousands of rows (and their interval
+    # bars) cost more to render than to rank. The CSV and the API export hold every row.
+    page = Paginator(rows, COMPARISON_PAGE_SIZE).get_page(request.GET.get("page"))
+    for r in page.object_list:
         r.bar_svg = charts.interval_bar_svg(r.combined, *(r.interval or (None, None)), width=200)
     return render(request, "reports/track.html", {
-        "track": track, "rows": rows, "sort": sort,
+        "track": track, "rows": page.object_list, "page": page, "sort": sort, "total": len(rows),
         "distribution_svg": charts.distribution_svg(values, None, label=f"Combined signal on {track.title}")})
 
 
