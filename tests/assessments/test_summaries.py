@@ -149,3 +149,20 @@ def test_calibration_and_item_analysis_are_computed_once_per_change_of_the_track
     _attempt(cohort["track"], "Nina New", lab_score=0.1)  # a new submitted attempt
     after = items.item_analysis_get(track_slug="advanced-ml-speech")
     assert after.candidates == before.candidates + 1
+
+
+def test_a_change_warms_the_tracks_calibration_once_per_burst(cohort, monkeypatch):  # noqa: F811
+    from assessments import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.warm_track_reports, "apply_async", lambda args, countdown: queued.append(args))
+    ids = [cohort["strong"].pk, cohort["weak"].pk]
+    tasks.refresh_summaries(ids)
+    tasks.refresh_summaries(ids)  # a second change within the delay: still one recomputation queued
+    assert queued == [["advanced-ml-speech"]]
+    calls = []
+    real = reports.calibration_compute
+    monkeypatch.setattr(reports, "calibration_compute", lambda **kw: calls.append(1) or real(**kw))
+    tasks.warm_track_reports("advanced-ml-speech")
+    reports.calibration(track_slug="advanced-ml-speech")  # the page view after it: from the cache
+    assert len(calls) == 1
