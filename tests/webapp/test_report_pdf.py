@@ -66,3 +66,45 @@ def test_the_pdf_reads_stylesheets_from_disk_and_fetches_nothing_else():
                 "file:///work/static/css/app.css"):
         with pytest.raises(RefusedURL):
             static_bytes(url)
+
+
+def test_one_report_exported_by_many_at_once_is_rendered_once(monkeypatch):
+    """A committee exporting the same report together: one render; the others wait for it and get the same bytes."""
+    import threading
+
+    from webapp import pdf as pdf_module
+
+    renders = []
+    gate = threading.Event()
+
+    def slow_render(html, base_url):
+        renders.append(html)
+        gate.wait(5)
+        return b"%PDF-" + html.encode()
+
+    monkeypatch.setattr(pdf_module, "_render", slow_render)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(pdf_module.html_to_pdf("<p>r</p>", base_url="x")))
+               for _ in range(6)]
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join(10)
+    assert len(renders) == 1 and results == [b"%PDF-<p>r</p>"] * 6
+    assert pdf_module.html_to_pdf("<p>r</p>", base_url="x") == b"%PDF-<p>r</p>" and len(renders) == 1  # cached
+    assert pdf_module.html_to_pdf("<p>other</p>", base_url="x") == b"%PDF-<p>other</p>" and len(renders) == 2
+
+
+def test_without_a_working_cache_the_pdf_is_still_rendered(monkeypatch):
+    from webapp import pdf as pdf_module
+
+    class Down:
+        def __getattr__(self, name):
+            def fail(*a, **k):
+                raise ConnectionError("cache away")
+            return fail
+
+    monkeypatch.setattr(pdf_module, "cache", Down())
+    monkeypatch.setattr(pdf_module, "_render", lambda html, base_url: b"%PDF-x")
+    assert pdf_module.html_to_pdf("<p>r</p>", base_url="x") == b"%PDF-x"
