@@ -6,8 +6,8 @@ from django.contrib import admin, messages
 from . import models
 
 
-class ReadOnlyContentAdmin(admin.ModelAdmin):
-    """Content comes from exercises/ and rubrics/ via sync_content; editing rows would fork it."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows staff may read in the admin and nobody may add, change or delete there."""
 
     def has_add_permission(self, request):
         return False
@@ -17,6 +17,10 @@ class ReadOnlyContentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyContentAdmin(ReadOnlyAdmin):
+    """Content comes from exercises/ and rubrics/ via sync_content; editing rows would fork it."""
 
 
 @admin.register(models.Competency)

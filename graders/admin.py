@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
 
+from assessments.admin import ReadOnlyAdmin
+
 from . import services
 from .gold import change_line
 from .models import GoldRun, GoldVerdict, GradingRun
@@ -30,21 +32,9 @@ class GradingRunAdmin(admin.ModelAdmin):
         self.message_user(request, f"Queued {len(runs)} new run(s).", level=messages.SUCCESS)
 
 
-class _ReadOnly(admin.ModelAdmin):
-    """Written only by graders.gold: staff read the history, nobody edits it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
+# Gold runs and verdicts are written only by graders.gold: staff read the history, nobody edits it.
 @admin.register(GoldRun)
-class GoldRunAdmin(_ReadOnly):
+class GoldRunAdmin(ReadOnlyAdmin):
     list_display = ["lab", "finished_at", "reason", "drift", "verdicts", "changed", "problems", "backend", "image"]
     list_filter = ["drift", "baseline", "lab", "backend"]
     search_fields = ["lab", "image", "image_id", "fingerprint"]
@@ -56,7 +46,7 @@ class GoldRunAdmin(_ReadOnly):
 
 
 @admin.register(GoldVerdict)
-class GoldVerdictAdmin(_ReadOnly):
+class GoldVerdictAdmin(ReadOnlyAdmin):
     list_display = ["lab", "variant", "suite", "kind", "verdict", "score", "problem", "graded_at", "image"]
     list_filter = ["lab", "kind", "verdict"]
     search_fields = ["lab", "variant"]
