@@ -6,7 +6,7 @@ class GradersConfig(AppConfig):
     verbose_name = "Grading"
 
     def ready(self) -> None:
-        from celery.signals import worker_process_shutdown, worker_ready
+        from celery.signals import task_postrun, worker_process_shutdown, worker_ready, worker_shutdown
 
         from assessments.signals import attempt_submitted
 
@@ -16,6 +16,10 @@ class GradersConfig(AppConfig):
         attempt_submitted.connect(_queue_hidden_grading, weak=False, dispatch_uid="graders.queue_hidden")
         worker_ready.connect(_sweep, weak=False)
         worker_process_shutdown.connect(_close_backend, weak=False)
+        # Presence (graders.presence): the worker's heartbeat row, and each periodic task's last finish.
+        worker_ready.connect(_presence_start, weak=False, dispatch_uid="graders.presence_start")
+        worker_shutdown.connect(_presence_stop, weak=False, dispatch_uid="graders.presence_stop")
+        task_postrun.connect(_periodic_run_record, weak=False, dispatch_uid="graders.periodic_run_record")
 
 
 def _queue_hidden_grading(sender, attempt, submissions, **kwargs) -> None:
@@ -29,6 +33,24 @@ def _sweep(**kwargs) -> None:
     from .sweep import sandbox_containers_sweep_now_and_then
 
     sandbox_containers_sweep_now_and_then(every_s=0)
+
+
+def _presence_start(sender=None, **kwargs) -> None:
+    from .presence import consumer_queues, worker_presence_start
+
+    worker_presence_start(hostname=sender.hostname, queues=consumer_queues(sender))
+
+
+def _presence_stop(**kwargs) -> None:
+    from .presence import worker_presence_stop
+
+    worker_presence_stop()
+
+
+def _periodic_run_record(**kwargs) -> None:
+    from .presence import on_task_postrun
+
+    on_task_postrun(**kwargs)
 
 
 def _close_backend(**kwargs) -> None:

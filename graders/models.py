@@ -135,3 +135,43 @@ class GoldVerdict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lab} {self.variant} {self.suite}: {self.verdict} {self.score:.3f}"
+
+
+class WorkerPresence(models.Model):
+    """A Celery worker's heartbeat (graders.presence): what it consumes and whether its sandbox can run a job.
+    Written by the worker's main process every WORKER_HEARTBEAT_S; a row not refreshed for three beats is a worker
+    that stopped or lost the database."""
+
+    hostname = models.CharField(max_length=200, unique=True)
+    queues = models.CharField(max_length=500, blank=True, help_text="the queues it consumes, comma-separated")
+    sandbox_backend = models.CharField(max_length=20, blank=True)
+    sandbox_ok = models.BooleanField(default=False, help_text="its sandbox engine answers and its image is present")
+    sandbox_detail = models.CharField(max_length=500, blank=True)
+    sandbox_image = models.CharField(max_length=300, blank=True)
+    started_at = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        ordering = ["hostname"]
+        permissions = [("view_operations", "Can read the operations page: queues, workers, overdue runs, sweeps")]
+
+    def __str__(self) -> str:
+        return f"{self.hostname} (seen {self.last_seen:%Y-%m-%d %H:%M:%S})"
+
+    @property
+    def queue_list(self) -> list[str]:
+        return [q for q in self.queues.split(",") if q]
+
+
+class PeriodicRun(models.Model):
+    """When a periodic task of the beat schedule last finished, and how: the operations page's "last sweep"."""
+
+    name = models.CharField(max_length=200, unique=True, help_text="the task's name, e.g. graders.reconcile_runs")
+    last_finished = models.DateTimeField()
+    last_outcome = models.CharField(max_length=300, help_text='"success", "retry: …" or "failure: <exception>"')
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_outcome} at {self.last_finished:%Y-%m-%d %H:%M:%S}"

@@ -111,6 +111,7 @@ class LocalBackend:
         started = time.monotonic()
         proc = subprocess.Popen(argv, cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, preexec_fn=limits, process_group=0)
+        spawned = time.monotonic()  # the local "sandbox start": fork and exec, reported as Docker reports its own
         state = {"timeout": False, "output": False}
         out, err = bytearray(), bytearray()
 
@@ -153,4 +154,5 @@ class LocalBackend:
                       wall_seconds=round(wall, 4), backend=self.name, stdout_truncated=state["output"],
                       cpu_seconds=round(usage.ru_utime + usage.ru_stime, 4),
                       peak_memory_bytes=usage.ru_maxrss * 1024,
-                      detail="local process backend: not an isolation boundary")
+                      detail="local process backend: not an isolation boundary",
+                      timings={"start_s": round(spawned - started, 4), "run_s": round(wall - (spawned - started), 4)})

@@ -84,6 +84,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ops.logs.RequestLogMiddleware",  # first: every response gets its X-Request-ID, every request an access line
+    "ops.metrics.MetricsMiddleware",  # times each request through all the middleware below (docs/observability.md)
+    "webapp.middleware.ProbeMiddleware",  # /healthz, /readyz, /metrics for probes and scrapers that ask by IP address
     "django.middleware.security.SecurityMiddleware",
     "webapp.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -217,7 +220,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+# The application image collects static files at build time into its own read-only folder (docker/app/Dockerfile).
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or VAR_DIR / "staticfiles")
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start without it
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -260,12 +264,26 @@ SESSION_COOKIE_AGE = int(os.environ.get("DJANGO_SESSION_SECONDS", str(12 * 3600)
 SESSION_SAVE_EVERY_REQUEST = False
 # The reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or networks, e.g.
 # "10.0.0.0/8,127.0.0.1"): rate limits and the audit trail key on the client address they report. Empty: the
-# peer's own address (REMOTE_ADDR), which behind a proxy is the proxy's for every client (docs/deployment.md).
+# peer's own address (REMOTE_ADDR), which behind a proxy is the proxy's for every client (docs/deploy.md).
 TRUSTED_PROXIES = [p.strip() for p in os.environ.get("TRUSTED_PROXIES", "").split(",") if p.strip()]
 try:
     TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network(p, strict=False) for p in TRUSTED_PROXIES]
 except ValueError as exc:
     raise SystemExit(f"Configuration error: TRUSTED_PROXIES: {exc}") from exc
+# Prometheus (docs/observability.md). /metrics answers clients (the address TRUSTED_PROXIES gives) on loopback or in
+# METRICS_ALLOWED_NETS, and any request with `Authorization: Bearer <METRICS_TOKEN>`; anyone else gets a 404. A worker
+# host serves its own metrics on WORKER_METRICS_PORT (unset: none), at WORKER_METRICS_ADDR.
+METRICS_ALLOWED_NETS = env_list("METRICS_ALLOWED_NETS", "127.0.0.0/8,::1/128,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16")
+try:
+    METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(n, strict=False) for n in METRICS_ALLOWED_NETS]
+    WORKER_METRICS_PORT = int(os.environ["WORKER_METRICS_PORT"]) if os.environ.get("WORKER_METRICS_PORT") else None
+except ValueError as exc:
+    raise SystemExit(f"Configuration error: METRICS_ALLOWED_NETS or WORKER_METRICS_PORT: {exc}") from exc
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+WORKER_METRICS_ADDR = os.environ.get("WORKER_METRICS_ADDR", "0.0.0.0")
+# Prometheus and the probes (compose, Kubernetes) ask each web container over plain http inside its network: no
+# redirect to https for them.
+SECURE_REDIRECT_EXEMPT = [r"^metrics$", r"^healthz$", r"^readyz$"]
 
 # Content: data folders, located through settings so a site can keep its own.
 CONTENT_EXERCISES_DIR = Path(os.environ.get("CONTENT_EXERCISES_DIR", BASE_DIR / "exercises"))
@@ -336,14 +354,22 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.add_error_responses"],
 }
 
+# Logs (ops/logs.py): LOG_FORMAT "plain" (a line of text) or "json" (one object a line, for a log pipeline); both
+# carry the request's or task's context (request_id, attempt_id, run_id, task) and never candidates' data.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise SystemExit(f"Configuration error: LOG_FORMAT must be plain or json (got {LOG_FORMAT!r}).")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "ops.logs.ContextFilter"}},
+    "formatters": {"plain": {"()": "ops.logs.PlainFormatter"}, "json": {"()": "ops.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Workers log through LOGGING too (one format everywhere, with each task's context), not Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Sandbox images: default is the tag docker/sandbox/build.sh produces for its current definition.
 SANDBOX_IMAGE = os.environ.get("SANDBOX_IMAGE", "")
@@ -384,6 +410,11 @@ GRADING_DEPLOYMENT_ID = os.environ.get("GRADING_DEPLOYMENT_ID", "")
 GRADING_VISIBLE_WALL_S = int(os.environ.get("GRADING_VISIBLE_WALL_S", "30"))
 # A grading still not stored this long after the attempt was submitted is flagged "overdue" on staff pages.
 GRADING_OVERDUE_S = int(os.environ.get("GRADING_OVERDUE_S", "900"))
+# Workers record their presence (queues, sandbox state) this often; /readyz wants one seen within three beats.
+WORKER_HEARTBEAT_S = int(os.environ.get("WORKER_HEARTBEAT_S", "15"))
+# /readyz: false on a web-only deployment whose workers are checked elsewhere (the sandbox check is then shown
+# but does not fail readiness).
+READYZ_REQUIRE_WORKERS = env_bool("READYZ_REQUIRE_WORKERS", True)
 
 # --- the candidate's exam ------------------------------------------------------------------
 # A save that left the browser just before the deadline may land a moment after it: accept it

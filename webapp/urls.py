@@ -5,6 +5,8 @@ from django.urls import include, path
 
 from .views import apikeys, audit, content, exam, health, invitations, playback, privacy, reports, scoring, webhooks
 from .views.items import track_items
+from .views.metrics import metrics as metrics_view
+from .views.operations import overview as operations_overview
 
 urlpatterns = [
     path("", content.home, name="home"),
@@ -58,10 +60,13 @@ urlpatterns = [
     path("reports/tracks/<slug:slug>/similarity/<int:a>/<int:b>/", reports.similarity_pair,
          name="report-similarity-pair"),
     path("audit/", audit.trail, name="audit-trail"),
+    path("operations/", operations_overview, name="operations"),
     path("privacy/candidates/<int:candidate_id>/", privacy.candidate, name="privacy-candidate"),
     path("privacy/candidates/<int:candidate_id>/export/", privacy.candidate_export, name="privacy-candidate-export"),
     path("privacy/candidates/<int:candidate_id>/erase/", privacy.candidate_erase, name="privacy-candidate-erase"),
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus; never public (webapp/views/metrics.py)
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]
 

@@ -106,6 +106,9 @@ def _matrix(w) -> dict[str, tuple[dict, set[str]]]:
         "report-similarity-pair": ({"slug": t, "a": 1, "b": 2}, set()),  # (no such pair here: tests/webapp)
         "report-similarity-known": ({"slug": t, "a": 1, "source": "reference"}, set()),  # (no such submission)
         "healthz": ({}, set(VISITORS)),
+        # From loopback (the test client's address); other addresses need METRICS_TOKEN (tests/ops/test_metrics.py).
+        "metrics": ({}, set(VISITORS)),
+        "operations": ({}, {"admin"}),
         "audit-trail": ({}, {"admin"}),
         "privacy-candidate": ({"candidate_id": w["invitation"].candidate_id}, {"admin"}),
         "privacy-candidate-export": ({"candidate_id": w["invitation"].candidate_id}, set()),  # POST only
@@ -145,6 +148,8 @@ EXAM_URLS = {"exam-landing", "exam-start", "exam-resume", "exam-question", "exam
 
 
 SIGN_IN_URLS = {"login"}  # the sign-in page: a form for visitors, a redirect home for the signed-in
+# Readiness answers every visitor alike, 503 here (no worker has reported): tests/ops/test_readyz.py.
+PROBE_URLS = {"readyz"}
 
 
 def test_the_sign_in_page(world):
@@ -165,7 +170,7 @@ def _all_url_names() -> set[str]:
 
 
 def test_the_matrix_names_every_url(world):
-    missing = _all_url_names() - set(_matrix(world)) - EXAM_URLS - SIGN_IN_URLS
+    missing = _all_url_names() - set(_matrix(world)) - EXAM_URLS - SIGN_IN_URLS - PROBE_URLS
     assert not missing, f"URLs without an access rule in this matrix: {sorted(missing)}"
 
 

@@ -61,13 +61,30 @@ def test_healthz_is_degraded_without_cache(client, db, cache_down):
     assert body.json()["status"] == "degraded" and not body.json()["cache"]["ok"]
 
 
-def test_healthz_is_down_without_database(client, monkeypatch):
+def test_healthz_is_down_without_database(client, monkeypatch, caplog):
     from ops import health
 
     def refused(*args, **kwargs):
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(health.connection, "cursor", refused)
-    body = client.get(reverse("healthz"))
+    with caplog.at_level("WARNING"):
+        body = client.get(reverse("healthz"))
     assert body.status_code == 503 and body.json()["status"] == "down"
     assert "connection refused" in body.json()["database"]["detail"]
+    # One warning that says why, not Django's ERROR for a 503 (mailed to ADMINS) on every probe of the outage.
+    assert [r.levelname for r in caplog.records if "down: database" in r.getMessage()] == ["WARNING"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_probes_answer_any_host_header_and_pages_still_check_it(client, db, settings):
+    """Kubernetes and Docker probe a container, and Prometheus scrapes it, by IP address: not an allowed host."""
+    settings.ALLOWED_HOSTS = ["interviews.example.com"]
+    assert client.get(reverse("healthz"), HTTP_HOST="10.244.1.7:8000").status_code == 200
+    assert client.get(reverse("readyz"), HTTP_HOST="10.244.1.7:8000").status_code in (200, 503)
+    metrics = client.get("/metrics", HTTP_HOST="10.244.1.7:8000", REMOTE_ADDR="10.244.0.1")
+    assert metrics.status_code == 200 and b"interview_track_" in metrics.content
+    # A page is not a probe: Django's host check still turns the unknown host away.
+    assert client.get(reverse("login"), HTTP_HOST="10.244.1.7:8000").status_code == 400
+    # And a scraper from outside the allowed networks still gets the 404, whatever its Host.
+    assert client.get("/metrics", HTTP_HOST="10.244.1.7:8000", REMOTE_ADDR="203.0.113.9").status_code == 404

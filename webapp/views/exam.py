@@ -28,6 +28,7 @@ from assessments.consent import current_notice
 from assessments.models import AttemptStatus
 from graders import selectors as run_selectors
 from graders import services as run_services
+from ops.metrics import autosave_observed
 
 from .. import ratelimit
 from ..markdown import render_markdown
@@ -200,6 +201,7 @@ def question(request: HttpRequest, invitation: Invitation, token: str, attempt: 
     return render(request, "exam/question.html", context)
 
 
+@autosave_observed  # latency and refusals by reason (docs/observability.md)
 @require_POST
 @with_attempt
 def answer_save(request: HttpRequest, invitation: Invitation, token: str, attempt: Attempt,
