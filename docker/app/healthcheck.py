@@ -1,0 +1,42 @@
+"""The containers' health checks (docker/compose.yaml), with nothing but the standard library.
+
+  healthcheck.py /readyz    web: GET the path on this container's gunicorn; healthy on 200
+  healthcheck.py --beat     beat: its schedule file was written in the last 10 minutes (beat syncs it every 3)
+"""
+
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+
+
+def web(path: str) -> int:
+    # The Host header must be one Django accepts: the site's first allowed host name.
+    hosts = [h.strip().lstrip(".") for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost").split(",")]
+    host = next((h for h in hosts if h and h != "*"), "localhost")
+    request = urllib.request.Request(f"http://127.0.0.1:8000{path}", headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=8) as response:
+            return 0 if response.status == 200 else 1
+    except urllib.error.HTTPError as exc:
+        print(exc.read(500).decode(errors="replace"))
+        return 1
+    except OSError as exc:
+        print(exc)
+        return 1
+
+
+def beat() -> int:
+    path = os.path.join(os.environ.get("INTERVIEW_TRACK_VAR_DIR", "/var/lib/interview-track"), "celerybeat-schedule")
+    try:
+        age = time.time() - os.stat(path).st_mtime
+    except OSError as exc:
+        print(exc)
+        return 1
+    return 0 if age < 600 else 1
+
+
+if __name__ == "__main__":
+    arg = sys.argv[1] if len(sys.argv) > 1 else "/healthz"
+    sys.exit(beat() if arg == "--beat" else web(arg))
