@@ -163,7 +163,7 @@ def test_the_formatter_drops_extras_that_may_hold_personal_data(json_logs):
 
 
 def test_an_exam_autosave_logs_no_answer_name_email_or_token(client, mini_track, json_logs):
-    from assessments.models import Track
+    from assessments.models import Attempt, Track
 
     answer = "Distinctive answer QQ-PRIVACY-5521 about CTC alignments"
     name, email = "Xanthe Privacyson", "xanthe.privacyson@example.org"
@@ -181,6 +181,10 @@ def test_an_exam_autosave_logs_no_answer_name_email_or_token(client, mini_track,
     client.post(url, {"body": answer, "base_revision": 1}, HTTP_ACCEPT="text/html")  # the no-JavaScript save
 
     text = json_logs.text
+    # The exam's lines name the attempt by id (its URL names only the token, never logged).
+    attempt_id = Attempt.objects.get(invitation=invitation).pk
+    assert {line.get("attempt_id") for line in json_logs.access()
+            if line["route"] == "/exam/<str:token>/answers/<slug:slug>/"} == {attempt_id}
     routes = [line["route"] for line in json_logs.access()]
     assert routes.count("/exam/<str:token>/answers/<slug:slug>/") == 3, routes  # the capture saw the saves
     assert any(line["logger"] == "django.request" and "/exam/<token>/" in line["message"]

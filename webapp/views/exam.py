@@ -28,6 +28,7 @@ from assessments.consent import current_notice
 from assessments.models import AttemptStatus
 from graders import selectors as run_selectors
 from graders import services as run_services
+from ops.logs import log_context_bind
 from ops.metrics import autosave_observed
 
 from .. import ratelimit
@@ -90,6 +91,9 @@ def with_attempt(view):
                 return JsonResponse({"code": "not_started", "error": "This exam has not been started."}, status=409)
             return redirect("exam-landing", token=token)
         attempt = services.attempt_close_if_due(attempt=attempt)
+        # Every line this request writes names the attempt (the URL names only its token, which is never logged);
+        # RequestLogMiddleware resets the context when the request ends.
+        log_context_bind(attempt_id=attempt.pk)
         return view(request, invitation, token, attempt, *args, **kwargs)
 
     return wrapper
