@@ -10,12 +10,15 @@ host=${1:-localhost}
 if [ -e "$out" ]; then echo "$out exists: edit it, or remove it to start over (its secrets guard your data)" >&2; exit 1; fi
 secret() { python3 -c "import secrets; print(secrets.token_urlsafe($1))"; }
 pg_password=$(secret 24)
+hosts=$host
+[ "$host" = localhost ] || hosts="$host,localhost"  # localhost: the containers' health checks and your own curl
+hosts="$hosts,127.0.0.1"
 umask 077
 cat >"$out" <<END
 # Interview Track's settings for docker/compose.yaml (README "Configuration" lists every variable).
 # Keep this file secret: it holds the keys to the database and to every session.
 DJANGO_SECRET_KEY=$(secret 50)
-DJANGO_ALLOWED_HOSTS=$host,localhost,127.0.0.1
+DJANGO_ALLOWED_HOSTS=$hosts
 DJANGO_CSRF_TRUSTED_ORIGINS=https://$host
 # TLS ends at your reverse proxy: it must send X-Forwarded-Proto and be listed in TRUSTED_PROXIES (its address
 # as the web container sees it, e.g. the compose network's gateway).

@@ -74,4 +74,12 @@ commit=$(git rev-parse HEAD 2>/dev/null || echo unknown)
 files | tar -c -T - -f - --owner=0 --group=0 \
   | DOCKER_BUILDKIT=0 docker build -q -f docker/app/Dockerfile --build-arg "BASE=$base_tag" \
       --build-arg "GIT_COMMIT=$commit" --label "org.opencontainers.image.revision=$commit" -t "$tag" - >&2
+# Older builds: keep the newest few of each (a rollback needs the previous one); an image a container still uses is
+# not removed (docker refuses), whatever its age.
+prune() {  # $1: repository, $2: how many to keep
+  docker images "$1" --format '{{.Repository}}:{{.Tag}}' | tail -n +"$(($2 + 1))" \
+    | xargs -r docker rmi >/dev/null 2>&1 || true
+}
+prune interview-track-app "${APP_IMAGES_KEPT:-3}"
+prune interview-track-app-base 2
 echo "$tag"

@@ -21,8 +21,6 @@ import pytest
 
 from tests.conftest import require_service
 
-pytestmark = [pytest.mark.services, pytest.mark.slow]
-
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker" / "compose.yaml"
 LAB = "ctc-greedy-decode"          # answered with its reference solution: hidden grading must pass it
@@ -123,10 +121,47 @@ def stack(tmp_path_factory):
         st.run("down", "-v", "--remove-orphans", "-t", "20", check=False, timeout=300)
 
 
+@pytest.mark.parametrize("files, env", [
+    (["compose.yaml"], {}),
+    (["compose.yaml"], {"COMPOSE_PROFILES": "gpu"}),
+    (["compose.yaml", "compose.expose.yaml"], {"PRIVATE_ADDR": "10.0.0.5"}),
+    (["compose.workers.yaml"], {"WORKER_NAME": "cpu-host-2"}),
+    (["compose.workers.yaml"], {"WORKER_NAME": "gpu-host-1", "COMPOSE_PROFILES": "gpu"}),
+])
+@pytest.mark.services
+def test_every_compose_file_a_site_runs_is_valid(tmp_path, files, env):
+    """The files the docs tell a site to run, as the compose tool reads them (a bad quote or variable fails here)."""
+    compose = _compose_command()
+    require_service("docker compose", compose is not None, "install the compose plugin or Debian's docker-compose")
+    images = tmp_path / "images.env"
+    images.write_text("APP_IMAGE=a:1\nPOSTGRES_IMAGE=p:1\nREDIS_IMAGE=r:1\nSANDBOX_IMAGE=s:1\nDOCKER_GID=999\n")
+    site = tmp_path / "site.env"
+    site.write_text("DJANGO_SECRET_KEY=x\n")
+    cmd = [*compose, "--env-file", str(images)]
+    for name in files:
+        cmd += ["-f", str(REPO / "docker" / name)]
+    proc = subprocess.run([*cmd, "config"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "SITE_ENV": str(site), **env})
+    assert proc.returncode == 0, proc.stderr
+    config = proc.stdout
+    assert "image: a:1" in config
+    if "PRIVATE_ADDR" in env:
+        assert "10.0.0.5" in config
+    if env.get("COMPOSE_PROFILES") == "gpu":
+        assert "capabilities:" in config and "gpu" in config and "grading-gpu" in config
+    # Without an image tag, the tool stops with the message that says what to do.
+    images.write_text("")
+    proc = subprocess.run([*cmd, "config"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "SITE_ENV": str(site), **env})
+    assert proc.returncode != 0 and "run docker/build.sh" in proc.stderr
+
+
 def _csrf(session) -> str:
     return session.cookies.get("csrftoken", "")
 
 
+@pytest.mark.services
+@pytest.mark.slow
 def test_candidate_flow_through_the_stack(stack):
     import requests
 
@@ -224,6 +259,8 @@ def test_candidate_flow_through_the_stack(stack):
     assert _sample(worker_metrics, "interview_track_sandbox_run_seconds_count") >= len(hidden), worker_metrics[:3000]
 
 
+@pytest.mark.services
+@pytest.mark.slow
 def test_backup_of_the_running_stack_restores_into_an_empty_database(stack):
     """`manage backup` against the live stack, `manage restore` into a new database beside it: every record back."""
     backups = stack.tmp / "backups"
@@ -250,6 +287,8 @@ def test_backup_of_the_running_stack_restores_into_an_empty_database(stack):
     assert again.returncode != 0 and "attempt" in (again.stdout + again.stderr).lower()
 
 
+@pytest.mark.services
+@pytest.mark.slow
 def test_queued_grading_survives_a_redis_restart_with_no_worker_running(stack):
     """The broker's append-only file: an exam submitted while the hidden-grading worker is down waits in Redis, still
     waits after Redis restarts, and is graded once the worker is back. Runs last: it stops and starts services."""
