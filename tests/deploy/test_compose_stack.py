@@ -241,6 +241,9 @@ def test_candidate_flow_through_the_stack(stack):
     assert login.status_code in (302, 303), login.text[:1000]
     report = staff.get(f"{stack.base}/reports/attempts/{state['attempt']}/", timeout=60)
     assert report.status_code == 200 and "Sam Smoke" in report.text
+    # The PDF export: WeasyPrint and Pango inside the image, fonts cached on the data volume (the root is read-only).
+    pdf = staff.get(f"{stack.base}/reports/attempts/{state['attempt']}.pdf", timeout=120)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.text[:500]
     operations = staff.get(f"{stack.base}/operations/", timeout=30)
     assert operations.status_code == 200
     assert "worker-cpu" in operations.text and "worker-visible" in operations.text
@@ -251,6 +254,15 @@ def test_candidate_flow_through_the_stack(stack):
     assert _sample(metrics, "interview_track_http_request_duration_seconds_count", view="exam-submit") >= 1
     assert _sample(metrics, "interview_track_grading_runs", status="done") >= len(hidden) + 1, metrics[:3000]
     assert _sample(metrics, "interview_track_queue_depth", queue="grading-cpu") == 0
+    # The web logs one JSON object a line, each request with its id, and never the candidate's token or answer.
+    web_log = stack.run("logs", "--no-color", "web", timeout=60).stdout
+    lines = [json.loads(part) for line in web_log.splitlines() if "{" in line
+             for part in [line[line.index("{"):]] if part.rstrip().endswith("}")]
+    access = [line for line in lines if line.get("logger") == "interview_track.request"]
+    assert access and all(line.get("request_id") for line in access), web_log[-3000:]
+    assert any(line.get("route") == "/exam/<str:token>/submit/" and line.get("attempt_id") == state["attempt"]
+               for line in access), web_log[-3000:]
+    assert token not in web_log and WRITTEN_ANSWER not in web_log
     worker_metrics = stack.run("exec", "-T", "worker", "python", "-c",
                                "import urllib.request; print(urllib.request.urlopen("
                                "'http://127.0.0.1:9808/metrics', timeout=10).read().decode())").stdout
