@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from assessments.errors import NotFound
@@ -67,6 +68,18 @@ class RunPhases:
                 ("sandbox up", self.sandbox_up), ("tests done", self.tests_done), ("stored", self.stored)]
 
 
+def overdue_cutoff(*, now: datetime) -> datetime:
+    """A run not final and created before this is overdue (GRADING_OVERDUE_S): the staff pages', the operations
+    page's and the metrics' one rule."""
+    return now - timedelta(seconds=settings.GRADING_OVERDUE_S)
+
+
+def runs_overdue(*, now: datetime | None = None) -> QuerySet[GradingRun]:
+    """The overdue runs (run_phases' `overdue`), as a query."""
+    return GradingRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
+                                     created_at__lt=overdue_cutoff(now=now or timezone.now()))
+
+
 def run_phases(run: GradingRun, *, now: datetime | None = None) -> RunPhases:
     """Phase timestamps of a run. Sandbox-up and tests-done come from the durations the sandbox and the harness
     measured, counted from the claim (exact to the host's clock, not to the millisecond)."""
@@ -78,7 +91,7 @@ def run_phases(run: GradingRun, *, now: datetime | None = None) -> RunPhases:
         sandbox_up = run.started_at + timedelta(seconds=start_s)
         if "tests_s" in result.timings:
             tests_done = sandbox_up + timedelta(seconds=float(result.timings["tests_s"]))
-    overdue = not run.is_final and now - run.created_at > timedelta(seconds=settings.GRADING_OVERDUE_S)
+    overdue = not run.is_final and run.created_at < overdue_cutoff(now=now)
     return RunPhases(run=run, queued=run.created_at, published=run.published_at, started=run.started_at,
                      sandbox_up=sandbox_up, tests_done=tests_done, stored=run.finished_at, overdue=overdue)
 

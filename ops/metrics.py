@@ -23,7 +23,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
@@ -325,14 +324,15 @@ class QueueCollector:
 
 class GradingCollector:
     """Grading runs in the database: how many per status (one GROUP BY over the (status, created_at) index), and
-    per queue the unfinished runs that are overdue (graders.selectors.run_phases' rule: not final, created more
-    than GRADING_OVERDUE_S ago) and the age of the oldest queued run (what a waiting candidate feels)."""
+    per queue the unfinished runs that are overdue (graders.selectors.overdue_cutoff, the staff pages' rule) and
+    the age of the oldest queued run (what a waiting candidate feels)."""
 
     def collect(self) -> Iterable[Metric]:
         from django.db.models import Count, Min, Q
         from django.utils import timezone
 
         from graders.models import GradingRun, RunStatus
+        from graders.selectors import overdue_cutoff
 
         runs = GaugeMetricFamily("interview_track_grading_runs", "Grading runs in the database, by status.",
                                  labels=["status"])
@@ -347,7 +347,7 @@ class GradingCollector:
             by_status = dict.fromkeys(RUN_STATUSES, 0)
             for row in GradingRun.objects.order_by().values("status").annotate(n=Count("*")):
                 by_status[row["status"]] = row["n"]
-            cutoff = now - timedelta(seconds=settings.GRADING_OVERDUE_S)
+            cutoff = overdue_cutoff(now=now)
             unfinished = (GradingRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).order_by()
                           .values("queue").annotate(overdue=Count("pk", filter=Q(created_at__lt=cutoff)),
                                                     oldest=Min("created_at", filter=Q(status=RunStatus.QUEUED))))

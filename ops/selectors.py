@@ -13,7 +13,7 @@ from assessments.tasking import Queue
 from graders import broker
 from graders.models import GradingRun, RunStatus
 from graders.presence import periodic_runs, workers_seen
-from graders.selectors import run_phases
+from graders.selectors import runs_overdue
 
 WORKERS_SHOWN_S = 24 * 3600  # a worker gone longer than this is history, not news
 OVERDUE_SHOWN = 50
@@ -141,15 +141,12 @@ def operations_overview(*, now: datetime | None = None) -> OperationsOverview:
                                  sandbox_image=w.sandbox_image, started_at=w.started_at, last_seen=w.last_seen,
                                  seen_ago_s=ago, stale=ago > 3 * heartbeat_s))
 
-    # The runs graders.selectors.run_phases calls overdue: not final this long after they were created.
-    late = (GradingRun.objects.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING],
-                                      created_at__lt=now - timedelta(seconds=settings.GRADING_OVERDUE_S))
-            .select_related("question").defer("candidate_files").order_by("created_at"))
+    late = runs_overdue(now=now).select_related("question").defer("candidate_files").order_by("created_at")
     overdue_total = late.count()
     overdue = [OverdueRow(run_id=str(run.pk), attempt_id=run.attempt_id, question=run.question.slug,
                           suite=run.suite, status=run.status, queue=run.queue, worker=run.worker,
                           age_s=int((now - run.created_at).total_seconds()))
-               for run in late[:OVERDUE_SHOWN] if run_phases(run, now=now).overdue]
+               for run in late[:OVERDUE_SHOWN]]
 
     last = periodic_runs()
     periodic = []
