@@ -66,6 +66,15 @@ def require_service(name: str, available: bool, why: str) -> None:
     pytest.skip(message)
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, for a server a test starts."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture
 def content_root(tmp_path: Path) -> Path:
     """A small, valid content tree (exercises/ + rubrics/) that tests may break on purpose."""

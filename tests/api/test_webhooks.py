@@ -5,7 +5,6 @@ loses nothing and, deduplicating on webhook-id, sees each event once; "once" eve
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +20,7 @@ from api.models import EVENT_TYPES, DeliveryStatus, WebhookDelivery, WebhookEven
 from assessments import roles, services
 from assessments.models import Track
 from assessments.services.events import event_emit, invitations_expired_emit
+from tests.conftest import free_port
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,12 +69,6 @@ class Receiver:
             self.server = None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def track(synced_content):
     return Track.objects.get(slug=TRACK, is_current=True)
@@ -82,7 +76,7 @@ def track(synced_content):
 
 @pytest.fixture
 def receiver():
-    port = _free_port()
+    port = free_port()
     endpoint = webhooks.endpoint_create(url=f"http://127.0.0.1:{port}/hooks", event_types=list(EVENT_TYPES),
                                         track_slugs=[])
     r = Receiver(endpoint.secret, port)
@@ -216,7 +210,7 @@ def test_a_real_worker_and_beat_deliver_after_the_receiver_comes_back(track, tmp
 
     ok, why = redis_available()
     require_service("Redis", ok, why)
-    port = _free_port()
+    port = free_port()
     endpoint = webhooks.endpoint_create(url=f"http://127.0.0.1:{port}/hooks",
                                         event_types=["attempt.started", "attempt.submitted"], track_slugs=[])
     receiver = Receiver(endpoint.secret, port)

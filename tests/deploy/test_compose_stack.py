@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 import uuid
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_service
+from tests.conftest import free_port, require_service
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker" / "compose.yaml"
@@ -40,17 +39,11 @@ def _engine_answers() -> bool:
     return bool(shutil.which("docker")) and subprocess.run(["docker", "info"], capture_output=True).returncode == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Stack:
     def __init__(self, tmp: Path):
         self.compose = _compose_command()
         self.project = f"itsmoke{os.getpid()}{uuid.uuid4().hex[:4]}"
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.tmp = tmp
         self.images_env = tmp / "images.env"
@@ -355,15 +348,9 @@ def _until(probe, *, at_least: float | None = None, check=None, timeout: float =
 
 
 def _sample(text: str, name: str, **labels: str) -> float:
-    """The sum of a metric's samples in Prometheus text whose labels include the given ones."""
-    total = 0.0
-    for line in text.splitlines():
-        if not line.startswith(name):
-            continue
-        m = re.match(rf"^{re.escape(name)}(?:\{{(.*)\}})?\s+(\S+)", line)
-        if not m:
-            continue
-        found = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(1) or ""))
-        if all(found.get(k) == v for k, v in labels.items()):
-            total += float(m.group(2))
-    return total
+    """The sum of a metric's samples in Prometheus text whose labels include the given ones (prometheus_client's
+    own parser, as tests/ops/test_metrics.py reads the exposition)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return sum(s.value for family in text_string_to_metric_families(text) for s in family.samples
+               if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))

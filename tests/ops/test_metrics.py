@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import runpy
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from graders import services as run_services
 from graders.models import GradingRun, RunStatus
 from graders.result import GradingResult, Outcome, Suite, TestResult, Verdict
 from ops import metrics
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -38,12 +38,6 @@ def samples(text: str) -> dict[tuple[str, tuple], float]:
     """The exposition as {(sample name, sorted labels): value}."""
     return {(s.name, tuple(sorted(s.labels.items()))): s.value
             for family in text_string_to_metric_families(text) for s in family.samples}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
