@@ -19,7 +19,8 @@ mirror=${APP_MIRROR:-${SANDBOX_MIRROR:-http://deb.debian.org/debian}}
 packages=python3,python3-venv,ca-certificates,libpango-1.0-0,libpangoft2-1.0-0,fonts-dejavu-core,postgresql-client-15,tini
 
 requirements=$(python3 "$here/requirements.py" pyproject.toml)
-base_hash=$(printf '%s\n%s\n%s\n' "$suite" "$packages" "$requirements" | cat - "$here/build.sh" | sha256sum | cut -c1-12)
+base_hash=$(printf '%s\n%s\n%s\n' "$suite" "$packages" "$requirements" \
+  | cat - "$here/build.sh" "$here/../debootstrap.sh" | sha256sum | cut -c1-12)
 base_tag="interview-track-app-base:$base_hash"
 
 # The application's files: what git tracks or would track (not ignored), less what the image never runs.
@@ -33,13 +34,9 @@ if [ "${1:-}" = "--tag" ]; then echo "$tag"; exit 0; fi
 if docker image inspect "$tag" >/dev/null 2>&1; then echo "$tag"; exit 0; fi
 
 if ! docker image inspect "$base_tag" >/dev/null 2>&1; then
-  command -v debootstrap >/dev/null || { echo "debootstrap is needed: apt-get install debootstrap" >&2; exit 2; }
-  work=$(mktemp -d /var/tmp/app-build.XXXXXX)
-  trap 'rm -rf "$work"' EXIT
-  rootfs="$work/rootfs"
-  echo "debootstrap $suite from $mirror (the application's base, once per dependency set)" >&2
-  debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
-    || { tail -30 "$work/debootstrap.log" >&2; exit 1; }
+  # shellcheck source=../debootstrap.sh
+  . "$here/../debootstrap.sh"
+  debootstrap_root app-base "$packages" "$suite" "$mirror"  # once per dependency set
   printf '%s\n' "$requirements" >"$rootfs/tmp/requirements.txt"
   cp /etc/resolv.conf "$rootfs/etc/resolv.conf"  # pip inside the chroot reaches the package index by name
   # The host's CA bundle, for this build only: a site whose egress goes through an intercepting proxy trusts its

@@ -11,8 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 suite=${SERVICES_SUITE:-bookworm}
 mirror=${SERVICES_MIRROR:-${SANDBOX_MIRROR:-http://deb.debian.org/debian}}
 packages=postgresql-15,redis-server,redis-tools
-hash=$(printf '%s\n%s\n' "$suite" "$packages" | cat - "$here/build.sh" "$here/postgres-entrypoint.sh" \
-  "$here/redis-entrypoint.sh" | sha256sum | cut -c1-12)
+hash=$(printf '%s\n%s\n' "$suite" "$packages" | cat - "$here/build.sh" "$here/../debootstrap.sh" \
+  "$here/postgres-entrypoint.sh" "$here/redis-entrypoint.sh" | sha256sum | cut -c1-12)
 pg_tag="interview-track-postgres:15-$hash"
 redis_tag="interview-track-redis:7-$hash"
 say() { printf 'POSTGRES_IMAGE=%s\nREDIS_IMAGE=%s\n' "$pg_tag" "$redis_tag"; }
@@ -20,13 +20,9 @@ if [ "${1:-}" = "--tag" ]; then say; exit 0; fi
 if docker image inspect "$pg_tag" >/dev/null 2>&1 && docker image inspect "$redis_tag" >/dev/null 2>&1; then
   say; exit 0
 fi
-command -v debootstrap >/dev/null || { echo "debootstrap is needed: apt-get install debootstrap" >&2; exit 2; }
-work=$(mktemp -d /var/tmp/services-build.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-rootfs="$work/rootfs"
-echo "debootstrap $suite from $mirror (PostgreSQL and Redis)" >&2
-debootstrap --variant=minbase --include="$packages" "$suite" "$rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
-  || { tail -30 "$work/debootstrap.log" >&2; exit 1; }
+# shellcheck source=../debootstrap.sh
+. "$here/../debootstrap.sh"
+debootstrap_root services "$packages" "$suite" "$mirror"
 # The cluster Debian's package makes at install time is not used: the entrypoint initialises the data volume.
 rm -rf "$rootfs"/var/lib/postgresql/15/main "$rootfs"/etc/postgresql/15/main
 install -m 0755 "$here/postgres-entrypoint.sh" "$rootfs/usr/local/bin/postgres-entrypoint"
