@@ -66,8 +66,6 @@ def health_get() -> Health:
 
 # --- readiness: may this node take traffic (and the exams it brings)? ---------------------------------------
 
-READINESS_CHECKS = ("database", "broker", "sandbox", "content")
-GRADING_QUEUES = frozenset({"grading-cpu", "grading-visible", "grading-gpu"})
 
 
 @dataclass(frozen=True)
@@ -91,8 +89,10 @@ def sandbox_check(*, heartbeat_s: int | None = None) -> Check:
     """A worker consuming a grading queue was seen within three heartbeats, and its sandbox can run a job."""
     from django.conf import settings
 
+    from assessments.tasking import Queue
     from graders.presence import workers_seen
 
+    grading_queues = {Queue.GRADING_CPU, Queue.GRADING_VISIBLE, Queue.GRADING_GPU}
     within = 3 * int(heartbeat_s or settings.WORKER_HEARTBEAT_S)
     try:
         seen = workers_seen(within_s=within)
@@ -100,7 +100,7 @@ def sandbox_check(*, heartbeat_s: int | None = None) -> Check:
         return Check(False, f"could not read worker presence: {type(exc).__name__}"[:300])
     if not seen:
         return Check(False, f"no worker seen in {within} s")
-    grading = [w for w in seen if GRADING_QUEUES & set(w.queue_list)]
+    grading = [w for w in seen if grading_queues & set(w.queue_list)]
     if not grading:
         others = ", ".join(f"{w.hostname} ({w.queues})" for w in seen)
         return Check(False, f"no worker consuming a grading queue seen in {within} s (seen: {others})"[:300])
@@ -116,16 +116,12 @@ def content_check() -> Check:
     from assessments.models import QuestionKind, SectionQuestion, Track
 
     try:
-        tracks = list(Track.objects.filter(is_current=True).order_by("slug").values_list("pk", "slug"))
+        tracks = list(Track.objects.filter(is_current=True).order_by("slug").values_list("slug", flat=True))
         if not tracks:
             return Check(False, "no track loaded: run `manage.py sync_content`")
         placed = SectionQuestion.objects.filter(section__track__is_current=True)
-        counts = dict.fromkeys((slug for _, slug in tracks), 0)
-        for slug in placed.values_list("section__track__slug", flat=True):
-            counts[slug] += 1
-        empty = [slug for slug, n in counts.items() if n == 0]
-        if len(empty) == len(counts):
-            return Check(False, f"no track has questions loaded ({', '.join(empty)})"[:300])
+        if not placed.exists():
+            return Check(False, f"no track has questions loaded ({', '.join(tracks)})"[:300])
         missing = sorted(set(placed.filter(question__kind=QuestionKind.CODING, question__files__isnull=True)
                              .values_list("question__slug", flat=True)))
         if missing:
