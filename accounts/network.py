@@ -8,7 +8,8 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def _trusted(addr: str) -> bool:
+def trusted_proxy(addr: str) -> bool:
+    """Whether an address is one of our reverse proxies (TRUSTED_PROXIES)."""
     try:
         ip = ipaddress.ip_address(addr)
     except ValueError:
@@ -21,11 +22,11 @@ def client_address(request: HttpRequest) -> str:
     right-most X-Forwarded-For entry that is not one of them. Entries left of it are the client's own say and are
     never used, so a client cannot pick its bucket by sending the header itself."""
     remote = request.META.get("REMOTE_ADDR", "unknown")
-    if not _trusted(remote):
+    if not trusted_proxy(remote):
         return remote
     hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
     for hop in reversed(hops):
-        if not _trusted(hop):
+        if not trusted_proxy(hop):
             return hop
     return remote
 

@@ -233,8 +233,8 @@ class RequestLogMiddleware:
 def _quiet(path: str) -> bool:
     from django.conf import settings
 
-    static = "/" + settings.STATIC_URL.strip("/") + "/" if settings.STATIC_URL else None
-    return path in _QUIET_PATHS or bool(static and path.startswith(static))
+    # STATIC_URL as Django hands it out carries the script prefix ("/static/"), as ops.metrics.view_label reads it.
+    return path in _QUIET_PATHS or path.startswith(settings.STATIC_URL)
 
 
 def _access_line(request, status: int, started: float) -> None:

@@ -9,7 +9,7 @@ import ipaddress
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from accounts.network import client_address
+from accounts.network import client_address, trusted_proxy
 from ops.metrics import exposition
 
 # Headers a reverse proxy adds. Seen from a peer that is not in TRUSTED_PROXIES, they say the request came through a
@@ -28,12 +28,7 @@ def scrape_allowed(request: HttpRequest) -> bool:
     resolves, the rate limits' rule)."""
     if _bearer_ok(request):
         return True
-    remote = request.META.get("REMOTE_ADDR", "")
-    try:
-        peer_trusted = any(ipaddress.ip_address(remote) in net for net in settings.TRUSTED_PROXY_NETWORKS)
-    except ValueError:
-        return False
-    if not peer_trusted and any(request.META.get(h) for h in _PROXY_HEADERS):
+    if not trusted_proxy(request.META.get("REMOTE_ADDR", "")) and any(request.META.get(h) for h in _PROXY_HEADERS):
         return False
     try:
         ip = ipaddress.ip_address(client_address(request))
