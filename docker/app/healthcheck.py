@@ -4,6 +4,7 @@
   healthcheck.py --beat     beat: its schedule file was written in the last 10 minutes (beat syncs it every 3)
 """
 
+import glob
 import os
 import sys
 import time
@@ -28,13 +29,13 @@ def web(path: str) -> int:
 
 
 def beat() -> int:
-    path = os.path.join(os.environ.get("INTERVIEW_TRACK_VAR_DIR", "/var/lib/interview-track"), "celerybeat-schedule")
-    try:
-        age = time.time() - os.stat(path).st_mtime
-    except OSError as exc:
-        print(exc)
+    # Celery's shelve adds the dbm module's suffix to the name it is given (celerybeat-schedule.db, or .dat/.dir).
+    base = os.path.join(os.environ.get("INTERVIEW_TRACK_VAR_DIR", "/var/lib/interview-track"), "celerybeat-schedule")
+    written = [os.stat(path).st_mtime for path in glob.glob(glob.escape(base) + "*")]
+    if not written:
+        print(f"no beat schedule at {base}*")
         return 1
-    return 0 if age < 600 else 1
+    return 0 if time.time() - max(written) < 600 else 1
 
 
 if __name__ == "__main__":

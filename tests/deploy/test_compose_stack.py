@@ -241,6 +241,13 @@ def test_candidate_flow_through_the_stack(stack):
     assert operations.status_code == 200
     assert "worker-cpu" in operations.text and "worker-visible" in operations.text
 
+    # The health checks compose runs on a timer (the first only after a minute), run now: the beat's schedule is
+    # being written, and each worker answers a ping under its own host name.
+    stack.run("exec", "-T", "beat", "python", "/app/docker/app/healthcheck.py", "--beat", timeout=60)
+    for worker in ("worker", "worker-visible"):
+        stack.run("exec", "-T", worker, "sh", "-c", "celery -A webapp inspect ping -d celery@$HOSTNAME --timeout 10",
+                  timeout=120)
+
     # /metrics moved: this exam's requests and autosaves (web), and the grading the workers did (their endpoint).
     metrics = requests.get(f"{stack.base}/metrics", timeout=30).text
     assert _sample(metrics, "interview_track_autosave_duration_seconds_count") >= 2, metrics[:3000]
