@@ -243,6 +243,7 @@ def test_candidate_flow_through_the_stack(stack):
 
     # The health checks compose runs on a timer (the first only after a minute), run now: the beat's schedule is
     # being written, and each worker answers a ping under its own host name.
+    stack.run("exec", "-T", "web", "python", "/app/docker/app/healthcheck.py", "/readyz", timeout=60)
     stack.run("exec", "-T", "beat", "python", "/app/docker/app/healthcheck.py", "--beat", timeout=60)
     for worker in ("worker", "worker-visible"):
         stack.run("exec", "-T", worker, "sh", "-c", "celery -A webapp inspect ping -d celery@$HOSTNAME --timeout 10",
