@@ -41,14 +41,16 @@ class Row:
     cap: float | None     # the most this kind may score (core variants: the core cap)
     core_failed: tuple[str, ...]
     problem: str | None   # None when the solution got what its kind must get
+    latency: float | None = None  # the latency gate's median ratio to the reference, on labs that have one
 
     def line(self) -> str:
         mark = "ok  " if self.problem is None else "FAIL"
         cap = f" (cap {self.cap:g})" if self.cap is not None else ""
         core = f" core failed: {', '.join(self.core_failed)}" if self.core_failed else ""
         why = f"  <- {self.problem}" if self.problem else ""
+        latency = f" latency {self.latency:.2f}x" if self.latency is not None else ""
         return (f"{mark} {self.lab:28s} {self.variant:42s} {self.suite:7s} {self.verdict:13s} {self.score:.3f}"
-                f"{cap}{core}{why}")
+                f"{latency}{cap}{core}{why}")
 
 
 def _jobs(folder: Path, slow_repeats: int) -> list[tuple[str, str, Path, str]]:
@@ -111,6 +113,10 @@ def lab_rows(folder: Path, backend: Backend, *, slow_repeats: int = 1, parallel:
         if problem:
             failing = [t.name for t in result.failing][:6]
             problem += f" (got {result.verdict} {result.score:.3f}; failing: {failing})"
+            # A benchmark's own summary says why it failed (a ratio, mismatched outputs, unfrozen processes).
+            problem += "".join(f"; {name}: {b.summary}" for name, b in result.benchmarks.items() if not b.passed)
+        bench = result.benchmarks.get("latency")
         rows.append(Row(lab=folder.name, variant=label, kind=kind, suite=suite, verdict=str(result.verdict),
-                        score=result.score, cap=cap, core_failed=result.core_failed, problem=problem))
+                        score=result.score, cap=cap, core_failed=result.core_failed, problem=problem,
+                        latency=bench.figures.get("ratio") if bench is not None else None))
     return rows
