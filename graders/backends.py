@@ -11,6 +11,7 @@ from django.db import connection
 
 from sandboxes import resolve_backend
 from sandboxes.base import Backend
+from sandboxes.gpu_leases import parse_devices
 
 SANDBOX_DIR = Path(settings.BASE_DIR) / "docker" / "sandbox"
 DEPLOYMENT_LABEL = "interview-track.deployment"
@@ -43,7 +44,9 @@ def get_backend() -> Backend:
                              gpu_image=settings.SANDBOX_GPU_IMAGE or None,
                              runtime=settings.SANDBOX_DOCKER_RUNTIME or None,
                              pool_size=settings.SANDBOX_POOL_SIZE, async_remove=settings.SANDBOX_ASYNC_REMOVE,
-                             labels={DEPLOYMENT_LABEL: deployment_id()}, gpu=settings.SANDBOX_GPU)
+                             labels={DEPLOYMENT_LABEL: deployment_id()}, gpu=settings.SANDBOX_GPU,
+                             gpu_devices=parse_devices(settings.SANDBOX_GPU_DEVICES),
+                             gpu_lock_dir=Path(lock_dir) if (lock_dir := settings.SANDBOX_GPU_LOCK_DIR) else None)
     return local_backend()
 
 

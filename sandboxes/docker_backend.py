@@ -16,8 +16,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from .base import Job, Result, SandboxUnavailable, Termination, substitute, tar_files
+from .gpu_leases import GpuLeases
 
 log = logging.getLogger(__name__)
 ROOT = "/sandbox/job"
@@ -60,7 +62,8 @@ class DockerBackend:
 
     def __init__(self, *, image: str, gpu_image: str | None = None, client=None, user: str = "0:0",
                  cap_add: tuple[str, ...] = ("SETUID", "SETGID"), runtime: str | None = None, pool_size: int = 0,
-                 async_remove: bool = False, labels: dict[str, str] | None = None, gpu: str = "auto"):
+                 async_remove: bool = False, labels: dict[str, str] | None = None, gpu: str = "auto",
+                 gpu_devices: tuple[str, ...] = (), gpu_lock_dir: Path | None = None, gpu_wait_s: float = 30.0):
         import docker
 
         if gpu not in GPU_MODES:
@@ -76,6 +79,10 @@ class DockerBackend:
         # "auto" runs them on the CPU there and says so in the result; "off" always runs them on the CPU.
         self.gpu_mode = gpu
         self.gpu_unavailable: str | None = "SANDBOX_GPU=off" if gpu == "off" else None
+        # SANDBOX_GPU_DEVICES: one of these per GPU sandbox, leased (sandboxes.gpu_leases); none: the engine's
+        # first GPU for every sandbox (count=1). The wait for a free one stays well inside a run's lease grace.
+        self.gpu_leases = GpuLeases(gpu_devices, gpu_lock_dir) if gpu_devices else None
+        self.gpu_wait_s = gpu_wait_s
         # Pre-started containers, each used once: the bootstrap blocks on stdin until a job's tar
         # arrives, so a pooled container costs a few MB of memory and hides create+start latency.
         self.pool_size = pool_size
@@ -87,8 +94,9 @@ class DockerBackend:
         self._closed = False
         self._refiller: threading.Thread | None = None
 
-    def container_config(self, job: Job) -> dict:
-        """Arguments for the low-level create_container(): every isolation setting in one place."""
+    def container_config(self, job: Job, gpu_device: str | None = None) -> dict:
+        """Arguments for the low-level create_container(): every isolation setting in one place. `gpu_device`: the
+        leased GPU of a GPU job (else the engine picks, count=1)."""
         lim = job.limits
         argv = substitute(job.command, ROOT)
         if argv and argv[0] == "python3":
@@ -112,7 +120,8 @@ class DockerBackend:
             "ulimits": ulimits,
         }
         if lim.gpu:
-            host["device_requests"] = [self._docker.types.DeviceRequest(count=1, capabilities=[["gpu"]])]
+            which = {"device_ids": [gpu_device]} if gpu_device is not None else {"count": 1}
+            host["device_requests"] = [self._docker.types.DeviceRequest(**which, capabilities=[["gpu"]])]
         if self.runtime:
             host["runtime"] = self.runtime
         return {
@@ -139,11 +148,11 @@ class DockerBackend:
         return f"docker:{image_id}:{self.runtime or ''}"
 
     # -- container lifecycle ----------------------------------------------------------------
-    def _create_started(self, job: Job):
+    def _create_started(self, job: Job, gpu_device: str | None = None):
         """Create, attach stdin and start one container for jobs shaped like `job`."""
         errors = self._docker.errors
         try:
-            config = self.container_config(job)
+            config = self.container_config(job, gpu_device)
             config["host_config"] = self.client.api.create_host_config(**config["host_config"])
             container = self.client.containers.get(self.client.api.create_container(**config)["Id"])
         except errors.ImageNotFound as exc:
@@ -255,6 +264,14 @@ class DockerBackend:
         return result
 
     def _run(self, job: Job) -> Result:
+        if job.limits.gpu and self.gpu_leases is not None:
+            # Not from the pool: a pooled container would hold its GPU while it waits for a job.
+            t0 = time.monotonic()
+            with self.gpu_leases.lease(timeout=self.gpu_wait_s) as device:
+                waited = time.monotonic() - t0
+                result = self._run_fresh(job, device)
+            result.timings["gpu_wait_s"] = waited
+            return result
         timings: dict[str, float] = {}
         t0 = time.monotonic()
         entry = self._take_pooled(job) if self.pool_size else None
@@ -276,6 +293,16 @@ class DockerBackend:
             raise
         self._remove(container, wait=self.async_remove)
         return result
+
+    def _run_fresh(self, job: Job, gpu_device: str) -> Result:
+        """A new container on the leased GPU, removed before the lease ends (the next job may take the GPU)."""
+        t0 = time.monotonic()
+        container, raw = self._create_started(job, gpu_device)
+        timings = {"start_s": time.monotonic() - t0}
+        try:
+            return self._run_started(container, raw, job, timings)
+        finally:
+            self._remove(container)
 
     def _run_started(self, container, raw, job: Job, timings: dict) -> Result:
         errors = self._docker.errors

@@ -378,6 +378,17 @@ SANDBOX_DOCKER_RUNTIME = os.environ.get("SANDBOX_DOCKER_RUNTIME", "")  # e.g. "r
 # GPU labs on an engine without a GPU: "auto" grades them on the CPU and says so, "require" (GPU workers) refuses
 # with an error that names the fix, "off" never asks for a GPU (docs/grading.md, "GPU labs").
 SANDBOX_GPU = os.environ.get("SANDBOX_GPU", "auto")
+# The GPUs this worker's sandboxes may use, one sandbox per GPU at a time (indices or UUIDs, "0,1,2,3"); empty:
+# every sandbox gets the engine's first GPU. Leases are lock files in SANDBOX_GPU_LOCK_DIR (default the temp dir),
+# shared by the worker's processes (sandboxes/gpu_leases.py).
+SANDBOX_GPU_DEVICES = os.environ.get("SANDBOX_GPU_DEVICES", "")
+try:
+    from sandboxes.gpu_leases import parse_devices
+
+    parse_devices(SANDBOX_GPU_DEVICES)
+except ValueError as exc:
+    raise SystemExit(f"Configuration error: {exc}") from exc
+SANDBOX_GPU_LOCK_DIR = os.environ.get("SANDBOX_GPU_LOCK_DIR", "")
 # The local backend's Python (with the labs' packages: ./dev sandbox-env prints it); default the worker's own.
 SANDBOX_LOCAL_PYTHON = os.environ.get("SANDBOX_LOCAL_PYTHON", "")
 if "visibility_timeout" in CELERY_BROKER_TRANSPORT_OPTIONS:

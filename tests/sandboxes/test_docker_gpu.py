@@ -62,3 +62,19 @@ def test_an_unknown_mode_is_refused_at_start():
 
     with pytest.raises(ValueError, match="SANDBOX_GPU must be one of auto, require, off"):
         DockerBackend(image="x", client=object(), gpu="maybe")
+
+
+def test_leased_gpus_on_an_engine_without_one_fall_back_and_give_the_lease_back(image, tmp_path):
+    """SANDBOX_GPU_DEVICES set on an engine with no GPU: the device-id request is refused as `count=1` is, the job
+    runs on the CPU (auto) or names the fix (require), and no lease stays taken."""
+    from sandboxes.docker_backend import DockerBackend
+    from sandboxes.gpu_leases import GpuLeases
+
+    auto = DockerBackend(image=image, gpu="auto", gpu_devices=("0",), gpu_lock_dir=tmp_path, gpu_wait_s=1)
+    result = auto.run(PRINT_DEVICES)
+    assert result.termination is Termination.OK and result.timings["gpu_fallback"] == 1.0
+    strict = DockerBackend(image=image, gpu="require", gpu_devices=("0",), gpu_lock_dir=tmp_path, gpu_wait_s=1)
+    with pytest.raises(SandboxUnavailable, match="NVIDIA Container Toolkit"):
+        strict.run(PRINT_DEVICES)
+    with GpuLeases(("0",), tmp_path).lease(timeout=0.5) as device:  # free again after both
+        assert device == "0"

@@ -75,3 +75,11 @@ def test_bad_trusted_proxies_are_a_clear_error(tmp_path):
     result = _run_check({"DJANGO_DEBUG": "true", "TRUSTED_PROXIES": "10.0.0.0/8,not-an-address"}, tmp_path)
     assert result.returncode != 0 and "Configuration error: TRUSTED_PROXIES" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_bad_gpu_device_list_is_a_clear_error(tmp_path):
+    result = _run_check({"DJANGO_DEBUG": "true", "SANDBOX_GPU_DEVICES": "0,1,all"}, tmp_path)
+    assert result.returncode != 0 and "Configuration error: SANDBOX_GPU_DEVICES: 'all'" in result.stderr
+    assert "Traceback" not in result.stderr
+    good = _run_check({"DJANGO_DEBUG": "true", "SANDBOX_GPU_DEVICES": "0,1"}, tmp_path)
+    assert good.returncode == 0, good.stderr
