@@ -10,9 +10,11 @@ class GradersConfig(AppConfig):
 
         from assessments.signals import attempt_submitted
 
+        from .backends import sandbox_settings_check
         from .registry import benchmark_registry_check
 
         benchmark_registry_check()  # a benchmark kind missing a part stops every process, loudly
+        sandbox_settings_check()
         attempt_submitted.connect(_queue_hidden_grading, weak=False, dispatch_uid="graders.queue_hidden")
         worker_ready.connect(_sweep, weak=False)
         worker_process_shutdown.connect(_close_backend, weak=False)

@@ -34,6 +34,19 @@ def deployment_id() -> str:
     return hashlib.sha256(f"{db['ENGINE']}|{db.get('HOST')}|{db.get('PORT')}|{db['NAME']}".encode()).hexdigest()[:16]
 
 
+def sandbox_settings_check() -> None:
+    """The sandbox settings the sandboxes parse, refused at start in every process with one line, as
+    webapp/settings.py refuses its own (settings may not import the sandboxes)."""
+    from sandboxes.docker_backend import GPU_MODES
+
+    try:
+        parse_devices(settings.SANDBOX_GPU_DEVICES)
+        if settings.SANDBOX_GPU not in GPU_MODES:
+            raise ValueError(f"SANDBOX_GPU must be one of {', '.join(GPU_MODES)} (got {settings.SANDBOX_GPU!r})")
+    except ValueError as exc:
+        raise SystemExit(f"Configuration error: {exc}") from None
+
+
 @functools.lru_cache(maxsize=1)
 def get_backend() -> Backend:
     choice = resolve_backend(settings.SANDBOX_BACKEND)

@@ -381,13 +381,8 @@ SANDBOX_GPU = os.environ.get("SANDBOX_GPU", "auto")
 # The GPUs this worker's sandboxes may use, one sandbox per GPU at a time (indices or UUIDs, "0,1,2,3"); empty:
 # every sandbox gets the engine's first GPU. Leases are lock files in SANDBOX_GPU_LOCK_DIR (default the temp dir),
 # shared by the worker's processes (sandboxes/gpu_leases.py).
+# (checked at start by graders.backends.sandbox_settings_check: the parser is the sandboxes' own)
 SANDBOX_GPU_DEVICES = os.environ.get("SANDBOX_GPU_DEVICES", "")
-try:
-    from sandboxes.gpu_leases import parse_devices
-
-    parse_devices(SANDBOX_GPU_DEVICES)
-except ValueError as exc:
-    raise SystemExit(f"Configuration error: {exc}") from exc
 SANDBOX_GPU_LOCK_DIR = os.environ.get("SANDBOX_GPU_LOCK_DIR", "")
 # The local backend's Python (with the labs' packages: ./dev sandbox-env prints it); default the worker's own.
 SANDBOX_LOCAL_PYTHON = os.environ.get("SANDBOX_LOCAL_PYTHON", "")

@@ -83,3 +83,5 @@ def test_a_bad_gpu_device_list_is_a_clear_error(tmp_path):
     assert "Traceback" not in result.stderr
     good = _run_check({"DJANGO_DEBUG": "true", "SANDBOX_GPU_DEVICES": "0,1"}, tmp_path)
     assert good.returncode == 0, good.stderr
+    mode = _run_check({"DJANGO_DEBUG": "true", "SANDBOX_GPU": "maybe"}, tmp_path)
+    assert mode.returncode != 0 and "Configuration error: SANDBOX_GPU must be one of auto, require, off" in mode.stderr
