@@ -37,12 +37,11 @@ def deployment_id() -> str:
 def sandbox_settings_check() -> None:
     """The sandbox settings the sandboxes parse, refused at start in every process with one line, as
     webapp/settings.py refuses its own (settings may not import the sandboxes)."""
-    from sandboxes.docker_backend import GPU_MODES
+    from sandboxes.docker_backend import gpu_mode_check
 
     try:
         parse_devices(settings.SANDBOX_GPU_DEVICES)
-        if settings.SANDBOX_GPU not in GPU_MODES:
-            raise ValueError(f"SANDBOX_GPU must be one of {', '.join(GPU_MODES)} (got {settings.SANDBOX_GPU!r})")
+        gpu_mode_check(settings.SANDBOX_GPU)
     except ValueError as exc:
         raise SystemExit(f"Configuration error: {exc}") from None
 

@@ -67,7 +67,6 @@ def health_get() -> Health:
 # --- readiness: may this node take traffic (and the exams it brings)? ---------------------------------------
 
 
-
 @dataclass(frozen=True)
 class Readiness:
     """Ready when every required check is ok. The sandbox check is informational where READYZ_REQUIRE_WORKERS is

@@ -29,6 +29,12 @@ _NO_GPU_MARKERS = ("could not select device driver", "nvidia-container-cli", "un
 GPU_MODES = ("auto", "require", "off")
 
 
+def gpu_mode_check(mode: str) -> None:
+    """SANDBOX_GPU's value, refused with the modes it may take."""
+    if mode not in GPU_MODES:
+        raise ValueError(f"SANDBOX_GPU must be one of {', '.join(GPU_MODES)} (got {mode!r})")
+
+
 def gpu_missing_message(detail: str) -> str:
     return ("this lab asks for a GPU (coding.resources.gpu: true) but the Docker engine cannot give one: install the "
             "NVIDIA Container Toolkit on the engine's host and run `nvidia-ctk runtime configure --runtime=docker`, "
@@ -66,8 +72,7 @@ class DockerBackend:
                  gpu_devices: tuple[str, ...] = (), gpu_lock_dir: Path | None = None, gpu_wait_s: float = 30.0):
         import docker
 
-        if gpu not in GPU_MODES:
-            raise ValueError(f"SANDBOX_GPU must be one of {', '.join(GPU_MODES)} (got {gpu!r})")
+        gpu_mode_check(gpu)
 
         self._docker = docker
         # On every container, pooled ones included: e.g. the deployment, so a sweep takes only its own.
